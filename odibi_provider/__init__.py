@@ -1,0 +1,48 @@
+"""odibi_provider: write medallion pipelines once, run them in-process, under Dagster or under Airflow.
+
+Public names load lazily, so ``import odibi_provider`` stays light: no pandas, duckdb, pyspark,
+dagster or airflow until something asks for them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_LAZY_IMPORTS: dict[str, str] = {
+    "transform": "odibi_provider.registry",
+    "Registry": "odibi_provider.registry",
+    "REGISTRY": "odibi_provider.registry",
+    "load_project": "odibi_provider.manifest.loader",
+    "load_plan": "odibi_provider.plan.cache",
+    "compile_project": "odibi_provider.plan.cache",
+    "Plan": "odibi_provider.plan.model",
+    "PlanNode": "odibi_provider.plan.model",
+    "OdibiError": "odibi_provider.errors",
+    "ProjectError": "odibi_provider.errors",
+    "Problem": "odibi_provider.errors",
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .errors import OdibiError, Problem, ProjectError
+    from .manifest.loader import load_project
+    from .plan.cache import compile_project, load_plan
+    from .plan.model import Plan, PlanNode
+    from .registry import REGISTRY, Registry, transform
+
+__all__ = sorted(_LAZY_IMPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY_IMPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'odibi_provider' has no attribute '{name}'")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY_IMPORTS])

@@ -1,0 +1,94 @@
+"""The CLI's commands: each takes parsed arguments and prints for a person (or JSON for a program)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from ..errors import Problem
+from ..plan.cache import check_project
+from ..plan.model import Plan
+from .graph_render import RENDERERS
+from .style import Style
+
+
+def add_extra_commands(sub: Any, project_command: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    """Hook for commands that live in heavier modules (kept out of the parser's import path)."""
+
+
+def dispatch(args: argparse.Namespace, style: Style, *, vars: dict[str, str]) -> int:
+    if args.command == "init":
+        return init(args, style)
+    started = time.perf_counter()
+    plan, warnings = check_project(args.path, env=args.env, vars=vars)
+    if args.command == "validate":
+        print_problems(warnings, style, sys.stdout)
+        return validate(plan, style, time.perf_counter() - started)
+    if args.command == "plan":
+        return show_plan(plan, style, as_json=args.json)
+    if args.command == "graph":
+        print(RENDERERS[args.format](plan))
+        return 0
+    raise SystemExit(f"unknown command {args.command}")  # pragma: no cover - argparse refuses first
+
+
+def print_problems(problems: Iterable[Problem], style: Style, stream: Any = None) -> None:
+    stream = stream or sys.stderr
+    problems = list(problems)
+    errors = [p for p in problems if p.severity == "error"]
+    for problem in problems:
+        colour = "red" if problem.severity == "error" else "yellow"
+        print(style(f"{problem.severity}: ", colour, "bold") + style(problem.location, "bold")
+              + (style(f"  {problem.path}", "cyan") if problem.path else ""), file=stream)
+        node = f" (node {problem.node})" if problem.node else ""
+        print(f"  {problem.message}{node}", file=stream)
+        if problem.hint:
+            print(style(f"  hint: {problem.hint}", "dim"), file=stream)
+    if errors:
+        print(style(f"\n{len(errors)} error(s); the project is not valid.", "red", "bold"), file=stream)
+
+
+def validate(plan: Plan, style: Style, seconds: float) -> int:
+    layers = Counter(n.layer for n in plan.nodes)
+    print(style("✓ ", "green", "bold") + f"{plan.project}: {len(plan.nodes)} nodes in "
+          f"{len(plan.pipelines)} pipelines, {len(plan.edges)} edges, {len(plan.levels)} levels "
+          f"({seconds * 1000:.0f} ms)")
+    print("  layers: " + ", ".join(f"{k} {v}" for k, v in layers.items()))
+    return 0
+
+
+def show_plan(plan: Plan, style: Style, *, as_json: bool) -> int:
+    if as_json:
+        print(plan.to_json(indent=2))
+        return 0
+    print(style(f"{plan.project}", "bold") + f"  engine={plan.engine}  env={plan.env or '-'}  "
+          f"source={plan.source_hash}")
+    for depth, level in enumerate(plan.levels):
+        print(style(f"level {depth}", "blue", "bold"))
+        for node_id in level:
+            node = plan.node(node_id)
+            target = ""
+            if node.dataset:
+                dataset = plan.dataset(node.dataset)
+                target = f" -> {dataset.uri if dataset else node.dataset} ({node.write.mode})" if node.write else ""
+            print(f"  {style(node_id, 'bold')} [{node.layer}, {node.engine}]{target}")
+            details = [f"steps={len(node.steps)}"] + ([f"tests={len(node.tests)}"] if node.tests else [])
+            if node.upstream:
+                details.append("after " + ", ".join(node.upstream))
+            print(style("    " + "  ".join(details) + f"  hash={node.content_hash}", "dim"))
+    return 0
+
+
+def init(args: argparse.Namespace, style: Style) -> int:
+    from ..scaffold import scaffold_project
+
+    target = Path(args.directory)
+    written = scaffold_project(target, force=args.force)
+    print(style("✓ ", "green", "bold") + f"created an odibi project in {target} ({len(written)} files)")
+    print(f"  next: odibi-provider validate {target}")
+    print(f"        odibi-provider graph {target}")
+    return 0

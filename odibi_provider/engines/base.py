@@ -1,0 +1,91 @@
+"""The engine contract: everything the runner asks of an engine, over the engine's own frame type.
+
+The embedded engine's frame is a ``pyarrow.Table`` (DuckDB does reading, SQL and writing); the Spark
+engine's is a ``pyspark.sql.DataFrame``. The runner never looks inside a frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Protocol, Sequence
+
+from ..plan.model import ReadSpec, TestSpec, WriteSpec
+
+Frame = Any
+
+
+@dataclass(frozen=True, slots=True)
+class WriteOutcome:
+    """What a write did: rows written (0 for a skipped duplicate append), where, and how."""
+
+    rows_written: int
+    location: str
+    mode: str
+    skipped: bool = False  # an idempotent re-run of the same write id wrote nothing
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class TestOutcome:
+    """One validation test's result: ``failed_rows`` rows broke it (``passed`` when 0 / in range)."""
+
+    name: str
+    type: str
+    on_fail: str
+    passed: bool
+    failed_rows: int = 0
+    message: str = ""
+    sql: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationOutcome:
+    """All tests of a node; ``valid`` holds the rows that continue, ``quarantined`` the rows set aside."""
+
+    tests: tuple[TestOutcome, ...]
+    valid: Frame
+    quarantined: Frame | None = None
+    quarantined_rows: int = 0
+
+    @property
+    def blocking_failures(self) -> tuple[TestOutcome, ...]:
+        return tuple(t for t in self.tests if not t.passed and t.on_fail == "fail")
+
+
+class Engine(Protocol):
+    """An execution engine. One instance per process is reused across nodes; it must be thread-safe."""
+
+    name: str
+
+    def read(self, spec: ReadSpec, connection: Any, *, options: Mapping[str, Any] | None = None) -> Frame:
+        """Read a dataset (csv, json, parquet, delta, excel, sql) through ``connection``."""
+
+    def write(self, frame: Frame, spec: WriteSpec, connection: Any, *, write_id: str) -> WriteOutcome:
+        """Write atomically in ``spec.mode``; re-running the same ``write_id`` does not duplicate rows."""
+
+    def sql(self, query: str, relations: Mapping[str, Frame]) -> Frame:
+        """Run ``query`` where each name in ``relations`` is a table (``df`` is the current data)."""
+
+    def transformer(self, name: str, params: Mapping[str, Any], frame: Frame,
+                    relations: Mapping[str, Frame]) -> tuple[Frame, str]:
+        """Apply a built-in transformer; return the result and the SQL it ran."""
+
+    def validate(self, frame: Frame, tests: Sequence[TestSpec]) -> ValidationOutcome:
+        """Run validation tests; split rows failing ``quarantine`` tests from the rest."""
+
+    def count(self, frame: Frame) -> int: ...
+
+    def schema(self, frame: Frame) -> list[tuple[str, str]]:
+        """``[(column, type), ...]`` in the engine's type names."""
+
+    def sample(self, frame: Frame, n: int) -> list[dict[str, Any]]:
+        """Up to ``n`` rows as JSON-ready dicts."""
+
+    def to_pandas(self, frame: Frame) -> Any: ...
+
+    def from_pandas(self, df: Any) -> Frame: ...
+
+    def write_intermediate(self, frame: Frame, location: str) -> None:
+        """Persist a node's output for another process (Parquet at ``location``), atomically."""
+
+    def read_intermediate(self, location: str) -> Frame: ...

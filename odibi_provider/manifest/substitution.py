@@ -1,0 +1,184 @@
+"""``${...}`` substitutions: ``${VAR}``, ``${env:VAR}``, ``${vars.name}``, ``${date:-7d}``, ``${date:-7d:%Y%m%d}``.
+
+Environment references inside ``connections`` are secrets and stay references (``${env:PG_PASSWORD}``);
+connections resolve them when they open, so a secret value never enters the model, the Plan or its JSON.
+``$${`` writes a literal ``${``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from ..errors import Problem
+
+TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)\}")
+_DATE_OFFSET = re.compile(r"^([+-]\d+)([dhw])$")
+_DATE_UNITS = {"d": "days", "h": "hours", "w": "weeks"}
+DEFAULT_DATE_FORMAT = "%Y-%m-%d"
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Parse a ``.env`` file (``KEY=value`` lines, ``#`` comments, optional quotes, ``export``)."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.removeprefix("export ").partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
+
+
+@dataclass(slots=True)
+class Environment:
+    """Where ``${env:...}`` values come from: the process environment over the project's ``.env``."""
+
+    dotenv: Mapping[str, str] = field(default_factory=dict)
+    process: Mapping[str, str] = field(default_factory=lambda: os.environ)
+
+    @classmethod
+    def for_project(cls, project_dir: Path) -> "Environment":
+        return cls(dotenv=read_dotenv(project_dir / ".env"))
+
+    def get(self, name: str) -> str | None:
+        value = self.process.get(name)
+        return value if value is not None else self.dotenv.get(name)
+
+
+def resolve_env_refs(text: str, env: Environment) -> str:
+    """Resolve the ``${env:X}``/``${X}`` references in a connection value at open time.
+
+    Raises KeyError naming the variable when it is not set.
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(0) == "$${":
+            return "${"
+        name = _env_name(match.group(1))
+        if name is None:
+            return match.group(0)
+        value = env.get(name)
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    return TOKEN.sub(replace, text)
+
+
+def _env_name(expr: str) -> str | None:
+    expr = expr.strip()
+    if expr.startswith("env:"):
+        return expr[4:].strip()
+    if expr.startswith(("vars.", "date")) or ":" in expr or "." in expr:
+        return None
+    return expr
+
+
+def env_names(text: str) -> list[str]:
+    """The environment variables a string references."""
+    return [n for m in TOKEN.finditer(text) if m.group(1) is not None and (n := _env_name(m.group(1)))]
+
+
+@dataclass(slots=True)
+class Substituter:
+    """Resolves substitutions across a loaded document, collecting problems instead of stopping."""
+
+    env: Environment
+    variables: Mapping[str, Any]
+    now: datetime
+    file: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+    used_env: set[str] = field(default_factory=set)
+    used_dates: set[str] = field(default_factory=set)
+    locate: Callable[[tuple[Any, ...]], tuple[str, int] | None] = lambda path: None
+
+    def walk(self, value: Any, path: tuple[Any, ...], *, keep_env: bool = False) -> Any:
+        """Return ``value`` with substitutions resolved in place (containers keep their locations)."""
+        if isinstance(value, str):
+            return self.resolve(value, path, keep_env=keep_env)
+        if isinstance(value, dict):
+            for key in list(value):
+                secret_zone = keep_env or (len(path) == 0 and key == "connections")
+                value[key] = self.walk(value[key], (*path, key), keep_env=secret_zone)
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                value[index] = self.walk(item, (*path, index), keep_env=keep_env)
+        return value
+
+    def resolve(self, text: str, path: tuple[Any, ...], *, keep_env: bool = False) -> Any:
+        """Resolve one string; a string that is exactly one ``${vars.x}`` keeps the variable's type."""
+        if "$" not in text:
+            return text
+        whole = TOKEN.fullmatch(text)
+        if whole and whole.group(1) is not None and whole.group(1).strip().startswith("vars."):
+            return self._lookup(whole.group(1).strip(), path, keep_env, typed=True)
+        return TOKEN.sub(lambda m: self._replace(m, path, keep_env), text)
+
+    def _replace(self, match: re.Match[str], path: tuple[Any, ...], keep_env: bool) -> str:
+        if match.group(0) == "$${":
+            return "$${" if keep_env else "${"
+        return str(self._lookup(match.group(1).strip(), path, keep_env, typed=False))
+
+    def _lookup(self, expr: str, path: tuple[Any, ...], keep_env: bool, *, typed: bool) -> Any:
+        original = "${" + expr + "}"
+        if expr.startswith("vars."):
+            name = expr[5:]
+            if name not in self.variables:
+                return self._missing(f"variable '{name}' is not defined", path, original,
+                                     hint=f"add it under 'vars:' or pass --var {name}=VALUE")
+            value = self.variables[name]
+            return value if typed else str(value)
+        if expr == "date" or expr.startswith("date:"):
+            return self._date(expr, path, original)
+        name = _env_name(expr)
+        if name is None:
+            return self._missing(f"unknown substitution '{original}'", path, original,
+                                 hint="use ${VAR}, ${env:VAR}, ${vars.name} or ${date:-7d}")
+        if not name:
+            return self._missing("empty variable name in '${env:}'", path, original)
+        self.used_env.add(name)
+        if keep_env:
+            if self.env.get(name) is None:
+                self._missing(f"environment variable '{name}' is not set", path, original,
+                              severity="warning",
+                              hint=f"set {name} in the environment or the project's .env before running")
+            return original
+        value = self.env.get(name)
+        if value is None:
+            return self._missing(f"environment variable '{name}' is not set", path, original,
+                                 hint=f"export {name}=... or add it to the .env next to the project file")
+        return value
+
+    def _date(self, expr: str, path: tuple[Any, ...], original: str) -> str:
+        _, _, spec = expr.partition(":")
+        offset, _, fmt = spec.partition(":")
+        offset = offset.strip() or "+0d"
+        if offset == "today":
+            offset = "+0d"
+        match = _DATE_OFFSET.match(offset)
+        if not match:
+            return self._missing(f"bad date offset '{offset}' in '{original}'", path, original,
+                                 hint="write ${date:-7d}, ${date:+1h} or ${date:-2w:%Y%m%d}")
+        self.used_dates.add(expr)
+        delta = timedelta(**{_DATE_UNITS[match.group(2)]: int(match.group(1))})
+        return (self.now + delta).strftime(fmt or DEFAULT_DATE_FORMAT)
+
+    def _missing(self, message: str, path: tuple[Any, ...], original: str, *,
+                 hint: str | None = None, severity: str = "error") -> str:
+        from .yaml_source import format_path
+
+        loc = self.locate(path)
+        self.problems.append(Problem(message, path=format_path(path), file=loc[0] if loc else self.file,
+                                     line=loc[1] if loc else None, hint=hint, code="substitution",
+                                     severity=severity))  # type: ignore[arg-type]
+        return original

@@ -1,0 +1,34 @@
+"""The built-in transformers' names and parameters, checked at compile time.
+
+The engines implement them (``odibi_provider.engines``); this table lets the Plan bind ``params``
+without importing an engine.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class BuiltinSignature(NamedTuple):
+    required: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.required + self.optional
+
+
+BUILTIN_TRANSFORMERS: dict[str, BuiltinSignature] = {
+    "filter_rows": BuiltinSignature(("condition",)),
+    "derive_columns": BuiltinSignature(("derivations",)),
+    "cast_columns": BuiltinSignature(("casts",)),
+    "rename_columns": BuiltinSignature(("mapping",)),
+    "select_columns": BuiltinSignature(("columns",)),
+    "drop_columns": BuiltinSignature(("columns",)),
+    "deduplicate": BuiltinSignature(("keys",), ("order_by",)),
+    "join": BuiltinSignature(("right_dataset", "on"), ("how", "select")),
+    "union": BuiltinSignature(("datasets",), ("by_name", "distinct")),
+    "aggregate": BuiltinSignature(("group_by", "aggregations")),
+    "sort": BuiltinSignature(("by",), ("ascending",)),
+    "fill_nulls": BuiltinSignature(("values",)),
+}

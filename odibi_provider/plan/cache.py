@@ -1,0 +1,134 @@
+"""Load a project's Plan, from an on-disk cache when nothing it was built from has changed.
+
+The cache entry records a content hash of every file the Plan came from (project YAML, imports,
+``.env``, transform files) and a fingerprint of the environment values and dates it resolved (hashed,
+never stored). Hosts that parse often (Airflow) load a 1,000-node Plan without re-validating.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Mapping
+
+from ..errors import Problem
+from ..manifest.loader import LoadedProject, find_project_file, load_project
+from ..manifest.substitution import Environment, Substituter
+from ..registry import Registry
+from .compiler import compile_plan
+from .model import PLAN_FORMAT, Plan
+
+log = logging.getLogger(__name__)
+CACHE_DIR_ENV = "ODIBI_PROVIDER_CACHE_DIR"
+
+
+def compile_project(path: str | Path, *, env: str | None = None, vars: Mapping[str, Any] | None = None,
+                    registry: Registry | None = None) -> Plan:
+    """Load, validate and compile a project (no cache). Raises ProjectError listing every problem."""
+    return check_project(path, env=env, vars=vars, registry=registry)[0]
+
+
+def check_project(path: str | Path, *, env: str | None = None, vars: Mapping[str, Any] | None = None,
+                  registry: Registry | None = None) -> tuple[Plan, tuple[Problem, ...]]:
+    """Like :func:`compile_project`, also returning the warnings (e.g. a secret's variable not set here)."""
+    loaded = load_project(path, env=env, vars=vars)
+    plan = compile_plan(loaded, registry=registry, source_hash=_files_hash(_source_files(loaded)))
+    return plan, loaded.warnings
+
+
+def load_plan(path: str | Path, *, env: str | None = None, vars: Mapping[str, Any] | None = None,
+              registry: Registry | None = None, use_cache: bool = True) -> Plan:
+    """The project's Plan, from the cache when it is still valid, else compiled (and cached)."""
+    project_file = find_project_file(path)
+    entry_file = _entry_file(project_file, env, vars)
+    if use_cache:
+        plan = _read_cached(entry_file, project_file)
+        if plan is not None:
+            return plan
+    loaded = load_project(project_file, env=env, vars=vars)
+    files = _source_files(loaded)
+    plan = compile_plan(loaded, registry=registry, source_hash=_files_hash(files))
+    if use_cache:
+        _write_cached(entry_file, plan, files, loaded)
+    return plan
+
+
+def _source_files(loaded: LoadedProject) -> list[Path]:
+    files = list(loaded.files)
+    for extra in [loaded.project_dir / ".env", *(loaded.project_dir / m for m in loaded.config.transforms
+                                                 if m.endswith(".py")), loaded.project_dir / "transforms.py"]:
+        if extra.is_file() and extra not in files:
+            files.append(extra)
+    return files
+
+
+def _digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "missing"
+
+
+def _files_hash(files: list[Path]) -> str:
+    combined = hashlib.sha256()
+    for path in files:
+        combined.update(f"{path}\0{_digest(path)}\0".encode())
+    return combined.hexdigest()[:16]
+
+
+def _cache_dir(project_file: Path) -> Path:
+    configured = os.environ.get(CACHE_DIR_ENV)
+    return Path(configured) if configured else project_file.parent / ".odibi" / "cache"
+
+
+def _entry_file(project_file: Path, env: str | None, vars: Mapping[str, Any] | None) -> Path:
+    from .. import __version__
+
+    key = json.dumps([str(project_file), env, sorted((vars or {}).items()), __version__, PLAN_FORMAT],
+                     default=str)
+    return _cache_dir(project_file) / f"plan-{hashlib.sha256(key.encode()).hexdigest()[:20]}.json"
+
+
+def _fingerprint(env_refs: list[str], date_refs: list[str], project_dir: Path) -> str:
+    """A hash of the environment values and dates a plan resolved; values are never stored."""
+    environment = Environment.for_project(project_dir)
+    substituter = Substituter(env=environment, variables={}, now=datetime.now())
+    dates = [substituter.resolve("${" + ref + "}", ()) for ref in date_refs]
+    values = [(name, environment.get(name)) for name in env_refs]
+    return hashlib.sha256(json.dumps([values, dates]).encode()).hexdigest()
+
+
+def _read_cached(entry_file: Path, project_file: Path) -> Plan | None:
+    try:
+        entry = json.loads(entry_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    try:
+        if any(_digest(Path(p)) != digest for p, digest in entry["files"].items()):
+            return None
+        if _fingerprint(entry["env_refs"], entry["date_refs"], project_file.parent) != entry["fingerprint"]:
+            return None
+        return Plan.from_json(entry["plan"])
+    except Exception as exc:  # noqa: BLE001 - a stale or foreign cache entry is simply rebuilt
+        log.debug("ignoring plan cache %s: %s", entry_file, exc)
+        return None
+
+
+def _write_cached(entry_file: Path, plan: Plan, files: list[Path], loaded: LoadedProject) -> None:
+    entry = {"files": {str(p): _digest(p) for p in files}, "env_refs": list(loaded.env_refs),
+             "date_refs": list(loaded.date_refs),
+             "fingerprint": _fingerprint(list(loaded.env_refs), list(loaded.date_refs), loaded.project_dir),
+             "plan": plan.to_json()}
+    try:
+        entry_file.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=entry_file.parent, delete=False, suffix=".tmp",
+                                         encoding="utf-8") as handle:
+            json.dump(entry, handle)
+        os.replace(handle.name, entry_file)
+    except OSError as exc:  # a read-only project folder only costs the cache
+        log.debug("cannot write plan cache %s: %s", entry_file, exc)

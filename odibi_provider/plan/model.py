@@ -1,0 +1,258 @@
+"""The Plan: a frozen, JSON-serialisable description of everything a project will run.
+
+Both host adapters and the in-process runner consume only this. Secrets stay ``${env:...}``
+references; options and params are :class:`FrozenMap`; collections are tuples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from .frozen import EMPTY, FrozenMap
+
+PLAN_FORMAT = 1
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionSpec:
+    """A named connection; ``options`` keep secrets as ``${env:NAME}`` references."""
+
+    name: str
+    type: str
+    options: FrozenMap = EMPTY
+    airflow_conn_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IncrementalSpec:
+    column: str
+    lookback: str | None = None
+    state_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReadSpec:
+    connection: str
+    format: str
+    path: str | None = None
+    table: str | None = None
+    query: str | None = None
+    options: FrozenMap = EMPTY
+    incremental: IncrementalSpec | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WriteSpec:
+    connection: str
+    format: str
+    path: str | None = None
+    table: str | None = None
+    mode: str = "overwrite"
+    keys: tuple[str, ...] = ()
+    options: FrozenMap = EMPTY
+    partition_by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StepSpec:
+    """One transform step: ``sql`` text, a registered ``function``, or a built-in ``transformer``."""
+
+    kind: str
+    sql: str | None = None
+    name: str | None = None
+    params: FrozenMap = EMPTY
+    engine: str | None = None
+    version: str | None = None
+    source_hash: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TestSpec:
+    """A validation test: ``args`` holds its own keys (columns, column, values, min, max, ...)."""
+
+    type: str
+    name: str
+    on_fail: str = "fail"
+    args: FrozenMap = EMPTY
+
+
+@dataclass(frozen=True, slots=True)
+class RetrySpec:
+    max_attempts: int = 3
+    backoff: str = "exponential"
+    delay_seconds: float = 1.0
+    max_delay_seconds: float | None = None
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait before retry number ``attempt`` (1-based)."""
+        base = self.delay_seconds
+        if self.backoff == "exponential":
+            base *= 2 ** (attempt - 1)
+        elif self.backoff == "linear":
+            base *= attempt
+        return min(base, self.max_delay_seconds) if self.max_delay_seconds is not None else base
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetSpec:
+    """A dataset a node writes: its identity ``key`` (connection:location) and a URI for hosts."""
+
+    key: str
+    uri: str
+    node_id: str
+    connection: str
+    format: str
+    path: str | None = None
+    table: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    upstream: str
+    downstream: str
+    kind: str  # depends_on | input | dataset
+
+
+@dataclass(frozen=True, slots=True)
+class PlanNode:
+    """One node, fully resolved: engine, layer, inputs by node id, steps, tests, write, retry, hash."""
+
+    id: str
+    name: str
+    pipeline: str
+    layer: str
+    engine: str
+    level: int = 0
+    description: str | None = None
+    tags: tuple[str, ...] = ()
+    owner: str | None = None
+    depends_on: tuple[str, ...] = ()
+    inputs: FrozenMap = EMPTY
+    upstream: tuple[str, ...] = ()
+    read: ReadSpec | None = None
+    steps: tuple[StepSpec, ...] = ()
+    tests: tuple[TestSpec, ...] = ()
+    quarantine: WriteSpec | None = None
+    write: WriteSpec | None = None
+    dataset: str | None = None
+    on_error: str = "fail_fast"
+    retry: RetrySpec | None = None
+    schedule: str | None = None
+    cache: bool = False
+    sensitive: tuple[str, ...] | bool = False
+    content_hash: str = ""
+
+    @property
+    def primary_input(self) -> str | None:
+        """The upstream node whose data a node without ``read`` starts from (its first dependency)."""
+        return self.depends_on[0] if self.depends_on else None
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineSpec:
+    name: str
+    layer: str
+    nodes: tuple[str, ...]
+    description: str | None = None
+    owner: str | None = None
+    tags: tuple[str, ...] = ()
+    schedule: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StorySpec:
+    connection: str | None = None
+    path: str = "stories"
+    enabled: bool = True
+    max_sample_rows: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class SystemSpec:
+    connection: str | None = None
+    path: str = ".odibi"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The compiled project. Nodes are in topological order; ``levels`` group nodes that may run together."""
+
+    project: str
+    project_dir: str
+    engine: str
+    nodes: tuple[PlanNode, ...]
+    edges: tuple[Edge, ...] = ()
+    datasets: tuple[DatasetSpec, ...] = ()
+    levels: tuple[tuple[str, ...], ...] = ()
+    pipelines: tuple[PipelineSpec, ...] = ()
+    connections: tuple[ConnectionSpec, ...] = ()
+    vars: FrozenMap = EMPTY
+    story: StorySpec = field(default_factory=StorySpec)
+    system: SystemSpec = field(default_factory=SystemSpec)
+    env: str | None = None
+    description: str | None = None
+    owner: str | None = None
+    source_hash: str = ""
+    env_refs: tuple[str, ...] = ()
+    date_refs: tuple[str, ...] = ()
+    transform_modules: tuple[str, ...] = ()
+    disabled: tuple[str, ...] = ()
+    format: int = PLAN_FORMAT
+
+    @cached_property
+    def _by_id(self) -> dict[str, PlanNode]:
+        return {n.id: n for n in self.nodes}
+
+    @cached_property
+    def _downstream(self) -> dict[str, tuple[str, ...]]:
+        out: dict[str, list[str]] = {n.id: [] for n in self.nodes}
+        for node in self.nodes:
+            for up in node.upstream:
+                out[up].append(node.id)
+        return {k: tuple(v) for k, v in out.items()}
+
+    def node(self, node_id: str) -> PlanNode:
+        """The node with this id; a KeyError suggests the nearest ids."""
+        try:
+            return self._by_id[node_id]
+        except KeyError:
+            from .._suggest import did_you_mean
+
+            raise KeyError(f"no node '{node_id}' in the plan; "
+                           f"{did_you_mean(node_id, self._by_id) or 'node ids are pipeline.node'}") from None
+
+    def downstream(self, node_id: str) -> tuple[str, ...]:
+        return self._downstream[node_id]
+
+    def connection(self, name: str) -> ConnectionSpec:
+        for spec in self.connections:
+            if spec.name == name:
+                return spec
+        raise KeyError(f"no connection '{name}' in the plan")
+
+    def dataset(self, key: str) -> DatasetSpec | None:
+        return next((d for d in self.datasets if d.key == key), None)
+
+    def pipeline(self, name: str) -> PipelineSpec:
+        for spec in self.pipelines:
+            if spec.name == name:
+                return spec
+        raise KeyError(f"no pipeline '{name}' in the plan")
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        from .codec import plan_to_json
+
+        return plan_to_json(self, indent=indent)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Plan":
+        from .codec import plan_from_json
+
+        return plan_from_json(text)
+
+    def summary(self) -> dict[str, Any]:
+        return {"project": self.project, "nodes": len(self.nodes), "edges": len(self.edges),
+                "datasets": len(self.datasets), "levels": len(self.levels),
+                "pipelines": [p.name for p in self.pipelines]}

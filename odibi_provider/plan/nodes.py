@@ -1,0 +1,145 @@
+"""Build one node's specs (read, steps, tests, write) and check what the model alone cannot:
+connections exist and fit the format, functions resolve, and params bind to their signatures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .._suggest import did_you_mean, known
+from ..errors import Problem, RegistryError
+from ..manifest.models import (
+    FunctionStep,
+    NodeConfig,
+    QuarantineConfig,
+    ReadConfig,
+    SqlStep,
+    WriteConfig,
+)
+from ..registry import Registry
+from .builtins import BUILTIN_TRANSFORMERS
+from .frozen import FrozenMap
+from .model import ConnectionSpec, IncrementalSpec, ReadSpec, StepSpec, TestSpec, WriteSpec
+
+Path_ = tuple[Any, ...]
+Report = Callable[..., None]
+FILE_FORMATS = frozenset({"csv", "json", "parquet", "delta", "excel"})
+
+
+@dataclass(slots=True)
+class NodeBuilder:
+    """Builds specs for the nodes of one project, reporting problems through ``report``."""
+
+    connections: dict[str, ConnectionSpec]
+    registry: Registry
+    report: Report
+    scope: tuple[str, ...] = ()
+    function_hashes: list[str] = field(default_factory=list)
+
+    def read(self, cfg: ReadConfig | None, path: Path_) -> ReadSpec | None:
+        if cfg is None:
+            return None
+        self._check_connection(cfg.connection, cfg.format, (*path, "read"))
+        incremental = (IncrementalSpec(cfg.incremental.column, cfg.incremental.lookback,
+                                       cfg.incremental.state_key) if cfg.incremental else None)
+        return ReadSpec(connection=cfg.connection, format=cfg.format, path=cfg.path, table=cfg.table,
+                        query=cfg.query, options=FrozenMap(cfg.options), incremental=incremental)
+
+    def write(self, cfg: WriteConfig | QuarantineConfig | None, path: Path_) -> WriteSpec | None:
+        if cfg is None:
+            return None
+        self._check_connection(cfg.connection, cfg.format, path)
+        if isinstance(cfg, QuarantineConfig):
+            if bool(cfg.path) == bool(cfg.table):
+                self.report("a quarantine needs exactly one of 'path' or 'table'", path)
+            return WriteSpec(connection=cfg.connection, format=cfg.format, path=cfg.path, table=cfg.table,
+                             mode="append")
+        return WriteSpec(connection=cfg.connection, format=cfg.format, path=cfg.path, table=cfg.table,
+                         mode=cfg.mode, keys=tuple(cfg.keys), options=FrozenMap(cfg.options),
+                         partition_by=tuple(cfg.partition_by))
+
+    def steps(self, node: NodeConfig, engine: str, path: Path_) -> tuple[StepSpec, ...]:
+        steps: list[StepSpec] = []
+        if node.transformer:
+            steps.append(self._builtin(node.transformer, node.params, (*path, "transformer")))
+        for index, step in enumerate(node.transform.steps if node.transform else []):
+            step_path = (*path, "transform", "steps", index)
+            if isinstance(step, str):
+                steps.append(StepSpec(kind="sql", sql=step))
+            elif isinstance(step, SqlStep):
+                steps.append(StepSpec(kind="sql", sql=step.sql))
+            elif isinstance(step, FunctionStep):
+                steps.append(self._function(step, engine, step_path))
+        return tuple(steps)
+
+    def tests(self, node: NodeConfig) -> tuple[TestSpec, ...]:
+        if node.validation is None:
+            return ()
+        specs = []
+        for index, test in enumerate(node.validation.tests):
+            args = test.model_dump(exclude={"type", "name", "on_fail"}, exclude_none=True)
+            name = test.name or _test_name(test.type, args, index)
+            specs.append(TestSpec(type=test.type, name=name, on_fail=test.on_fail, args=FrozenMap(args)))
+        return tuple(specs)
+
+    def _check_connection(self, name: str, fmt: str, path: Path_) -> None:
+        spec = self.connections.get(name)
+        if spec is None:
+            hint = did_you_mean(name, self.connections) or f"defined connections: {known(self.connections)}"
+            self.report(f"unknown connection '{name}'", (*path, "connection"), hint=hint, code="reference")
+        elif (fmt == "sql") != (spec.type == "sql"):
+            wanted = "a 'sql' connection" if fmt == "sql" else "a file connection (local, s3, azure, gcs)"
+            self.report(f"format '{fmt}' needs {wanted}, but '{name}' is of type '{spec.type}'",
+                        (*path, "format"), hint="change the format or the connection", code="reference")
+
+    def _builtin(self, name: str, params: dict[str, Any], path: Path_) -> StepSpec:
+        signature = BUILTIN_TRANSFORMERS.get(name)
+        if signature is None:
+            hint = did_you_mean(name, BUILTIN_TRANSFORMERS) or f"built-ins: {known(BUILTIN_TRANSFORMERS)}"
+            self.report(f"unknown transformer '{name}'", path, hint=hint, code="reference")
+        else:
+            self._bind(f"transformer '{name}'", params, signature.names, signature.required, False,
+                       (*path[:-1], "params"))
+        return StepSpec(kind="transformer", name=name, params=FrozenMap(params))
+
+    def _function(self, step: FunctionStep, engine: str, path: Path_) -> StepSpec:
+        try:
+            spec = self.registry.resolve(step.function, engine, scope=self.scope)
+        except RegistryError as exc:
+            self.report(str(exc), (*path, "function"), code="reference",
+                        hint="functions come from the project's transforms.py, the modules under "
+                             "'transforms:', or installed odibi_provider.transforms entry points")
+            return StepSpec(kind="function", name=step.function, params=FrozenMap(step.params), engine=engine)
+        self._bind(f"function '{step.function}'", step.params, spec.param_names, spec.required_params,
+                   spec.accepts_any_params, (*path, "params"))
+        source_hash = spec.source_hash()
+        self.function_hashes.append(source_hash)
+        return StepSpec(kind="function", name=spec.name, params=FrozenMap(step.params), engine=spec.engine,
+                        version=spec.version, source_hash=source_hash)
+
+    def _bind(self, what: str, params: dict[str, Any], names: tuple[str, ...], required: tuple[str, ...],
+              open_ended: bool, path: Path_) -> None:
+        expected = f"expected parameters: {', '.join(names) or '(none)'}"
+        missing = [n for n in required if n not in params]
+        if missing:
+            self.report(f"{what} is missing parameter(s) {', '.join(missing)}", path, hint=expected,
+                        code="params")
+        for name in params:
+            if name not in names and not open_ended:
+                hint = did_you_mean(name, names)
+                self.report(f"{what} has no parameter '{name}'", (*path, name),
+                            hint=f"{hint} {expected}" if hint else expected, code="params")
+
+
+def _test_name(kind: str, args: dict[str, Any], index: int) -> str:
+    columns = args.get("columns") or ([args["column"]] if "column" in args else [])
+    return "_".join([kind, *map(str, columns)]) if columns else f"{kind}_{index}"
+
+
+def report_into(problems: list[Problem], locate: Callable[..., Problem]) -> Report:
+    """A ``report(message, path, **kw)`` that appends located problems to ``problems``."""
+
+    def report(message: str, path: Path_, **kwargs: Any) -> None:
+        problems.append(locate(message, path, **kwargs))
+
+    return report

@@ -1,0 +1,224 @@
+"""The transform function registry: ``@transform`` registers Python functions that ``function`` steps call.
+
+A function takes the current DataFrame first, may take a ``context`` keyword (named inputs, vars, run
+info), and takes its ``params`` as keyword arguments. Several engine variants may share a name;
+resolution picks the exact engine, then ``any``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import inspect
+import sys
+import threading
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any, Callable, Iterable, Literal, TypeVar, overload
+
+from ._suggest import did_you_mean, known
+from .errors import RegistryError
+
+Engine = Literal["pandas", "spark", "any"]
+ENTRY_POINT_GROUP = "odibi_provider.transforms"
+CONTEXT_PARAM = "context"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionSpec:
+    """One registered function variant."""
+
+    name: str
+    engine: Engine
+    func: Callable[..., Any] = field(repr=False, compare=False)
+    version: str | None = None
+    tags: tuple[str, ...] = ()
+    description: str | None = None
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.func.__module__}.{self.func.__qualname__}"
+
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        """The names ``params`` may use: every parameter after the DataFrame except ``context``."""
+        return tuple(p.name for p in self._params() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
+
+    @property
+    def required_params(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self._params()
+                     if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
+
+    @property
+    def accepts_any_params(self) -> bool:
+        return any(p.kind is p.VAR_KEYWORD for p in inspect.signature(self.func).parameters.values())
+
+    @property
+    def wants_context(self) -> bool:
+        params = inspect.signature(self.func).parameters
+        return CONTEXT_PARAM in params or self.accepts_any_params
+
+    def source_hash(self) -> str:
+        """A hash of the function's source (its bytecode when the source is not available)."""
+        return _source_hash(self.func)
+
+    def _params(self) -> list[inspect.Parameter]:
+        params = list(inspect.signature(self.func).parameters.values())[1:]
+        return [p for p in params if p.name != CONTEXT_PARAM]
+
+
+_HASHES: dict[Callable[..., Any], str] = {}
+
+
+def _source_hash(func: Callable[..., Any]) -> str:
+    cached = _HASHES.get(func)
+    if cached is None:
+        try:
+            payload = inspect.getsource(func).encode()
+        except (OSError, TypeError):
+            code = getattr(func, "__code__", None)
+            payload = code.co_code + repr(code.co_consts).encode() if code else repr(func).encode()
+        cached = _HASHES[func] = hashlib.sha256(payload).hexdigest()[:16]
+    return cached
+
+
+class Registry:
+    """A thread-safe set of function variants keyed by (name, engine)."""
+
+    def __init__(self) -> None:
+        self._specs: dict[tuple[str, str], FunctionSpec] = {}
+        self._project_specs: dict[str, dict[tuple[str, str], FunctionSpec]] = {}
+        self._lock = threading.Lock()
+        self._loaded_entry_points = False
+
+    def register(self, func: Callable[..., Any], *, name: str | None = None, engine: Engine = "any",
+                 version: str | None = None, tags: Iterable[str] = ()) -> FunctionSpec:
+        """Register ``func``; re-registering the same function (a re-import) replaces it."""
+        if engine not in ("pandas", "spark", "any"):
+            raise RegistryError(f"engine must be 'pandas', 'spark' or 'any', got {engine!r} for "
+                                f"{func.__qualname__}")
+        if not list(inspect.signature(func).parameters):
+            raise RegistryError(f"transform {func.__qualname__} must take the DataFrame as its first parameter")
+        spec = FunctionSpec(name=name or func.__name__, engine=engine, func=func, version=version,
+                            tags=tuple(tags), description=inspect.getdoc(func))
+        with self._lock:
+            if func.__module__.startswith(PROJECT_MODULE_PREFIX):
+                self._project_specs.setdefault(func.__module__, {})[(spec.name, engine)] = spec
+                return spec
+            existing = self._specs.get((spec.name, engine))
+            if existing and existing.qualified_name != spec.qualified_name:
+                raise RegistryError(
+                    f"transform '{spec.name}' (engine {engine}) is registered twice: by "
+                    f"{existing.qualified_name} and by {spec.qualified_name}; rename one with "
+                    f"@transform(name=...) or give them different engines")
+            self._specs[(spec.name, engine)] = spec
+        return spec
+
+    def resolve(self, name: str, engine: str, *, scope: Iterable[str] = ()) -> FunctionSpec:
+        """The variant for ``engine``, else the ``any`` variant; a RegistryError says what exists.
+
+        ``scope`` names project transform modules (from :meth:`load_module`); their functions are
+        looked up first, so two projects in one process may both define ``clean_orders``.
+        """
+        self.load_entry_points()
+        layers = [self._project_specs.get(m, {}) for m in scope] + [self._specs]
+        for key in ((name, engine), (name, "any")):
+            for layer in layers:
+                if key in layer:
+                    return layer[key]
+        variants = sorted({e for layer in layers for n, e in layer if n == name})
+        if variants:
+            raise RegistryError(f"transform '{name}' has no '{engine}' or 'any' variant (it has: "
+                                f"{', '.join(variants)}); register one with @transform(engine='{engine}')")
+        names = {n for layer in layers for n, _ in layer}
+        hint = did_you_mean(name, names) or f"registered: {known(names)}"
+        raise RegistryError(f"unknown transform '{name}'; {hint}")
+
+    def names(self) -> list[str]:
+        """Names of the globally registered functions (installed libraries and imported modules)."""
+        return sorted({n for n, _ in self._specs})
+
+    def list(self, *, tag: str | None = None, engine: str | None = None) -> list[FunctionSpec]:
+        """Registered variants, optionally only those with ``tag`` or for ``engine``."""
+        self.load_entry_points()
+        specs = sorted(self._specs.values(), key=lambda s: (s.name, s.engine))
+        return [s for s in specs if (tag is None or tag in s.tags) and (engine is None or s.engine == engine)]
+
+    def search(self, text: str) -> list[FunctionSpec]:
+        """Variants whose name, tags or description mention ``text`` (case-insensitive)."""
+        needle = text.lower()
+        return [s for s in self.list()
+                if needle in s.name.lower() or any(needle in t.lower() for t in s.tags)
+                or needle in (s.description or "").lower()]
+
+    def load_entry_points(self) -> None:
+        """Import installed libraries that declare the ``odibi_provider.transforms`` entry point."""
+        if self._loaded_entry_points:
+            return
+        self._loaded_entry_points = True
+        for point in entry_points(group=ENTRY_POINT_GROUP):
+            loaded = point.load()
+            if callable(loaded) and not inspect.ismodule(loaded):
+                loaded(self)
+
+    def load_module(self, module: str, base_dir: Path) -> str:
+        """Import a module by dotted name or by file path (relative to ``base_dir``); return its name."""
+        if module.endswith(".py") or "/" in module:
+            return load_file(base_dir / module)
+        importlib.import_module(module)
+        return module
+
+
+PROJECT_MODULE_PREFIX = "odibi_project_"
+
+
+def load_file(path: Path) -> str:
+    """Import a Python file under a stable module name derived from its path, once per version."""
+    path = path.resolve()
+    digest = hashlib.sha256(str(path).encode()).hexdigest()[:12]
+    module_name = f"{PROJECT_MODULE_PREFIX}{digest}_{path.stem}"
+    mtime = path.stat().st_mtime_ns
+    current = sys.modules.get(module_name)
+    if current is not None and getattr(current, "__odibi_mtime__", None) == mtime:
+        return module_name
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:  # pragma: no cover - only for exotic paths
+        raise RegistryError(f"cannot import transforms from {path}")
+    module = importlib.util.module_from_spec(spec)
+    module.__odibi_mtime__ = mtime  # type: ignore[attr-defined]
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception:
+        del sys.modules[module_name]
+        raise
+    return module_name
+
+
+REGISTRY = Registry()
+
+
+@overload
+def transform(func: F, /) -> F: ...
+@overload
+def transform(*, name: str | None = None, engine: Engine = "any", version: str | None = None,
+              tags: Iterable[str] = ()) -> Callable[[F], F]: ...
+
+
+def transform(func: Any = None, /, *, name: str | None = None, engine: Engine = "any",
+              version: str | None = None, tags: Iterable[str] = ()) -> Any:
+    """Register a transform function in the default registry; usable bare or with arguments.
+
+    >>> @transform(engine="pandas", tags=["cleaning"])
+    ... def drop_test_orders(df, context=None, prefix="TEST"):
+    ...     return df[~df["order_id"].str.startswith(prefix)]
+    """
+
+    def decorate(f: F) -> F:
+        REGISTRY.register(f, name=name, engine=engine, version=version, tags=tags)
+        return f
+
+    return decorate(func) if func is not None else decorate
