@@ -71,6 +71,9 @@ class FunctionSpec:
 
 
 _HASHES: dict[Callable[..., Any], str] = {}
+# Functions defined in a project's own files belong to that file's module, whichever Registry asks:
+# module name -> (name, engine) -> spec. Two projects may both define ``clean`` without conflict.
+_PROJECT_SPECS: dict[str, dict[tuple[str, str], FunctionSpec]] = {}
 
 
 def _source_hash(func: Callable[..., Any]) -> str:
@@ -90,7 +93,6 @@ class Registry:
 
     def __init__(self) -> None:
         self._specs: dict[tuple[str, str], FunctionSpec] = {}
-        self._project_specs: dict[str, dict[tuple[str, str], FunctionSpec]] = {}
         self._lock = threading.Lock()
         self._loaded_entry_points = False
 
@@ -106,7 +108,7 @@ class Registry:
                             tags=tuple(tags), description=inspect.getdoc(func))
         with self._lock:
             if func.__module__.startswith(PROJECT_MODULE_PREFIX):
-                self._project_specs.setdefault(func.__module__, {})[(spec.name, engine)] = spec
+                _PROJECT_SPECS.setdefault(func.__module__, {})[(spec.name, engine)] = spec
                 return spec
             existing = self._specs.get((spec.name, engine))
             if existing and existing.qualified_name != spec.qualified_name:
@@ -124,7 +126,7 @@ class Registry:
         looked up first, so two projects in one process may both define ``clean_orders``.
         """
         self.load_entry_points()
-        layers = [self._project_specs.get(m, {}) for m in scope] + [self._specs]
+        layers = [_PROJECT_SPECS.get(m, {}) for m in scope] + [self._specs]
         for key in ((name, engine), (name, "any")):
             for layer in layers:
                 if key in layer:
@@ -184,6 +186,7 @@ def load_file(path: Path) -> str:
     current = sys.modules.get(module_name)
     if current is not None and getattr(current, "__odibi_mtime__", None) == mtime:
         return module_name
+    _PROJECT_SPECS.pop(module_name, None)
     spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None:  # pragma: no cover - only for exotic paths
         raise RegistryError(f"cannot import transforms from {path}")

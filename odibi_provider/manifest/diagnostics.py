@@ -13,6 +13,9 @@ from ..errors import Problem
 from .models import NAME_PATTERN, ProjectConfig, _step_kind
 from .yaml_source import LocDict, LocList, format_path, locate
 
+# words users bring from other tools, mapped to the odibi value they mean
+_SYNONYMS = {"merge": "upsert", "insert": "append", "replace": "overwrite", "insert_new": "append_once",
+             "parquet_file": "parquet", "jsonl": "json", "xlsx": "excel", "postgres": "sql", "sqlite": "sql"}
 _NAME_RULE = f"names must match {NAME_PATTERN}: a letter or _ first, then letters, digits or _"
 
 
@@ -21,11 +24,13 @@ def problems_from_validation(error: ValidationError, data: Any) -> list[Problem]
     problems = []
     for item in error.errors(include_url=False):
         path = _data_path(tuple(item["loc"]), data)
+        if item["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            path = (*path, (item.get("ctx") or {}).get("discriminator", "type").strip("'"))
         loc = locate(data, path)
         message, hint = _describe(item, path, data)
         problems.append(Problem(message, path=format_path(path), file=loc[0] if loc else None,
                                 line=loc[1] if loc else None, hint=hint, code=item["type"],
-                                node=_node_id(path, data)))
+                                node=node_id_at(path, data)))
     return problems
 
 
@@ -63,10 +68,12 @@ def _describe(item: dict[str, Any], path: tuple[Any, ...], data: Any) -> tuple[s
     if kind == "literal_error":
         expected = ctx.get("expected", "")
         options = [o.strip().strip("'") for o in expected.replace(" or ", ",").split(",") if o.strip()]
-        return f"invalid value {value!r}; expected {expected}", did_you_mean(str(value), options)
+        synonym = _SYNONYMS.get(str(value))
+        hint = (f"did you mean '{synonym}'?" if synonym in options else did_you_mean(str(value), options))
+        return f"invalid value {value!r}; expected {expected}", hint
     if kind == "union_tag_invalid":
         options = [o.strip().strip("'") for o in str(ctx.get("expected_tags", "")).split(",")]
-        return (f"unknown {ctx.get('discriminator', 'type')} {ctx.get('tag')!r}; expected one of "
+        return (f"unknown {ctx.get('discriminator', 'type').strip(chr(39))} {ctx.get('tag')!r}; expected one of "
                 f"{known(options)}", did_you_mean(str(ctx.get("tag")), options))
     if kind == "union_tag_not_found":
         return f"missing the {ctx.get('discriminator', 'type')} key", "add e.g. 'type: local'"
@@ -79,7 +86,7 @@ def _describe(item: dict[str, Any], path: tuple[Any, ...], data: Any) -> tuple[s
     return item["msg"], None
 
 
-def _node_id(path: tuple[Any, ...], data: Any) -> str | None:
+def node_id_at(path: tuple[Any, ...], data: Any) -> str | None:
     if len(path) >= 4 and path[0] == "pipelines" and path[2] == "nodes":
         try:
             pipeline = data["pipelines"][path[1]]

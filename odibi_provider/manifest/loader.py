@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from .._suggest import did_you_mean, known
 from ..errors import Problem, ProjectError
-from .diagnostics import problems_from_validation
+from .diagnostics import node_id_at, problems_from_validation
 from .models import ProjectConfig
 from .substitution import Environment, Substituter
 from .yaml_source import LocDict, LocList, format_path, load_yaml, locate
@@ -40,6 +40,7 @@ class LoadedProject:
     def problem(self, message: str, path: tuple[Any, ...], **kwargs: Any) -> Problem:
         """A problem located at ``path`` in the merged YAML."""
         loc = locate(self.data, path)
+        kwargs.setdefault("node", node_id_at(path, self.data))
         return Problem(message, path=format_path(path), file=loc[0] if loc else str(self.project_file),
                        line=loc[1] if loc else None, **kwargs)
 

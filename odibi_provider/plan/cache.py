@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Mapping
 
+from .._gc import paused_gc
 from ..errors import Problem
 from ..manifest.loader import LoadedProject, find_project_file, load_project
 from ..manifest.substitution import Environment, Substituter
@@ -36,8 +37,9 @@ def compile_project(path: str | Path, *, env: str | None = None, vars: Mapping[s
 def check_project(path: str | Path, *, env: str | None = None, vars: Mapping[str, Any] | None = None,
                   registry: Registry | None = None) -> tuple[Plan, tuple[Problem, ...]]:
     """Like :func:`compile_project`, also returning the warnings (e.g. a secret's variable not set here)."""
-    loaded = load_project(path, env=env, vars=vars)
-    plan = compile_plan(loaded, registry=registry, source_hash=_files_hash(_source_files(loaded)))
+    with paused_gc():
+        loaded = load_project(path, env=env, vars=vars)
+        plan = compile_plan(loaded, registry=registry, source_hash=_files_hash(_source_files(loaded)))
     return plan, loaded.warnings
 
 
@@ -46,24 +48,26 @@ def load_plan(path: str | Path, *, env: str | None = None, vars: Mapping[str, An
     """The project's Plan, from the cache when it is still valid, else compiled (and cached)."""
     project_file = find_project_file(path)
     entry_file = _entry_file(project_file, env, vars)
-    if use_cache:
-        plan = _read_cached(entry_file, project_file)
-        if plan is not None:
-            return plan
-    loaded = load_project(project_file, env=env, vars=vars)
-    files = _source_files(loaded)
-    plan = compile_plan(loaded, registry=registry, source_hash=_files_hash(files))
+    with paused_gc():
+        if use_cache:
+            plan = _read_cached(entry_file, project_file)
+            if plan is not None:
+                return plan
+        loaded = load_project(project_file, env=env, vars=vars)
+        files = _source_files(loaded)
+        plan = compile_plan(loaded, registry=registry, source_hash=_files_hash(files))
     if use_cache:
         _write_cached(entry_file, plan, files, loaded)
     return plan
 
 
 def _source_files(loaded: LoadedProject) -> list[Path]:
+    """Every file the Plan depends on; ``.env`` and ``transforms.py`` even when absent (creating one
+    must invalidate the cache)."""
     files = list(loaded.files)
-    for extra in [loaded.project_dir / ".env", *(loaded.project_dir / m for m in loaded.config.transforms
-                                                 if m.endswith(".py")), loaded.project_dir / "transforms.py"]:
-        if extra.is_file() and extra not in files:
-            files.append(extra)
+    extras = [loaded.project_dir / ".env", loaded.project_dir / "transforms.py",
+              *(loaded.project_dir / m for m in loaded.config.transforms if m.endswith(".py"))]
+    files.extend(p for p in extras if p not in files)
     return files
 
 

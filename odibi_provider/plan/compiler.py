@@ -191,7 +191,7 @@ def _resolves(target: str, entries: dict[str, _Entry], disabled: list[str], repo
                hint="enable that node or remove the dependency")
     else:
         report(f"unknown node '{target}'", path, code="reference", node=entry.node.id,
-               hint=did_you_mean(target, known_ids) or "reference nodes as 'name' in the same pipeline "
+               hint=did_you_mean(target, known_ids - {entry.node.id}) or "reference nodes as 'name' in the same pipeline "
                                                        "or '$pipeline.node' in inputs")
     return False
 

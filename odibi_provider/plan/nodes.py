@@ -3,6 +3,7 @@ connections exist and fit the format, functions resolve, and params bind to thei
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -119,16 +120,20 @@ class NodeBuilder:
 
     def _bind(self, what: str, params: dict[str, Any], names: tuple[str, ...], required: tuple[str, ...],
               open_ended: bool, path: Path_) -> None:
+        """Check ``params`` against a signature; a misspelt required name is one problem, not two."""
         expected = f"expected parameters: {', '.join(names) or '(none)'}"
         missing = [n for n in required if n not in params]
+        unknown = [] if open_ended else [n for n in params if n not in names]
+        for name in unknown:
+            hint = did_you_mean(name, names)
+            close = difflib.get_close_matches(name, missing, n=1, cutoff=0.6)
+            if close:
+                missing.remove(close[0])
+            self.report(f"{what} has no parameter '{name}'", (*path, name),
+                        hint=f"{hint} {expected}" if hint else expected, code="params")
         if missing:
             self.report(f"{what} is missing parameter(s) {', '.join(missing)}", path, hint=expected,
                         code="params")
-        for name in params:
-            if name not in names and not open_ended:
-                hint = did_you_mean(name, names)
-                self.report(f"{what} has no parameter '{name}'", (*path, name),
-                            hint=f"{hint} {expected}" if hint else expected, code="params")
 
 
 def _test_name(kind: str, args: dict[str, Any], index: int) -> str:

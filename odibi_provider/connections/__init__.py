@@ -1,0 +1,72 @@
+"""Open the connections a Plan names: ``local`` files and ``sql`` databases.
+
+Importing this package loads no database or dataframe library; each connection type imports what
+it needs when it opens. Cloud stores (s3, azure_blob, azure_adls, gcs) slot in as further entries
+of ``_OPENERS`` returning fsspec-backed :class:`~odibi_provider.connections.base.FileConnection` s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ExecutionError
+from ..manifest.substitution import Environment, resolve_env_refs
+from .base import FileConnection, Secret, SqlConnection
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..plan.model import ConnectionSpec
+
+__all__ = ["FileConnection", "Secret", "SqlConnection", "open_connection"]
+
+PLANNED_TYPES = ("s3", "azure_blob", "azure_adls", "gcs")
+
+
+def open_connection(spec: ConnectionSpec, project_dir: Path, env: Environment) -> Any:
+    """Open the connection ``spec`` describes; secrets are resolved from ``env`` here and only here."""
+    opener = _OPENERS.get(spec.type)
+    if opener is None:
+        if spec.type in PLANNED_TYPES:
+            raise ExecutionError(
+                f"connection '{spec.name}': connection type {spec.type} is not supported by this build yet; "
+                f"use a local or sql connection (supported: {', '.join(sorted(_OPENERS))})")
+        raise ExecutionError(f"connection '{spec.name}': unknown connection type '{spec.type}'; "
+                             f"supported: {', '.join(sorted(_OPENERS))}")
+    return opener(spec, Path(project_dir), env)
+
+
+def _open_local(spec: ConnectionSpec, project_dir: Path, env: Environment) -> Any:
+    from .local import LocalConnection
+
+    base = _resolved(spec, "base_path", env) or "."
+    return LocalConnection(spec.name, base, project_dir)
+
+
+def _open_sql(spec: ConnectionSpec, project_dir: Path, env: Environment) -> Any:
+    from .sql import SqlDatabase
+
+    url = spec.options.get("url")
+    if not url:
+        raise ExecutionError(f"connection '{spec.name}': a sql connection needs 'url' "
+                             "(for example sqlite:///data/warehouse.db or postgresql://user:${env:PG_PASSWORD}@host/db)")
+    schema = _resolved(spec, "schema", env)
+    return SqlDatabase(spec.name, str(url), schema, env, project_dir=project_dir)
+
+
+def _resolved(spec: ConnectionSpec, key: str, env: Environment) -> str | None:
+    """A non-secret option with its ``${env:...}`` references resolved."""
+    value = spec.options.get(key)
+    if value is None:
+        return None
+    try:
+        return resolve_env_refs(str(value), env)
+    except KeyError as exc:
+        raise ExecutionError(f"connection '{spec.name}': environment variable '{exc.args[0]}' used by "
+                             f"'{key}' is not set; export it or add it to the project's .env") from None
+
+
+_OPENERS: dict[str, Callable[[ConnectionSpec, Path, Environment], Any]] = {
+    "local": _open_local,
+    "sql": _open_sql,
+}

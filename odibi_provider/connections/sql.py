@@ -1,0 +1,140 @@
+"""The ``sql`` connection: a database reached through SQLAlchemy (SQLite file, PostgreSQL).
+
+The URL keeps its ``${env:NAME}`` references until the connection opens. The resolved URL, and in
+particular its password, never appears in a repr, a log line or an error message: errors pass
+through :meth:`SqlDatabase.scrub` before they leave this package.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit
+
+from ..errors import ExecutionError
+from ..manifest.substitution import Environment, resolve_env_refs
+
+_PASSWORD = re.compile(r"(?P<head>\b[A-Za-z][\w+.-]*://[^:/@?#\s]*):(?P<password>[^@/?#\s]*)@")
+_DRIVERS = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg"}
+
+
+def redact_url(url: str) -> str:
+    """``url`` with its password replaced by ``***`` (``postgresql://user:***@host/db``)."""
+    return _PASSWORD.sub(lambda m: f"{m.group('head')}:***@", url)
+
+
+class SqlDatabase:
+    """A SQL database by SQLAlchemy URL; the engine is created once and reused (thread-safe)."""
+
+    def __init__(self, name: str, url_template: str, schema: str | None, env: Environment, *,
+                 project_dir: str | Path | None = None) -> None:
+        self.name = name
+        self.schema = schema
+        self._template = url_template
+        self._env = env
+        self._project_dir = Path(project_dir) if project_dir is not None else Path.cwd()
+        self._secrets: tuple[str, ...] = ()
+        self._engine: Any = None
+        self._lock = threading.Lock()
+
+    def url(self) -> str:
+        """The SQLAlchemy URL with references resolved and the driver chosen; never log it."""
+        try:
+            raw = resolve_env_refs(self._template, self._env)
+        except KeyError as exc:
+            variable = exc.args[0]
+            raise ExecutionError(
+                f"connection '{self.name}': environment variable '{variable}' is not set; "
+                f"export {variable}=... or add it to the .env next to the project file") from None
+        url = self._with_driver(self._absolute_sqlite(raw))
+        password = urlsplit(url).password if "://" in url else None
+        if password:
+            self._secrets = tuple({password, unquote(password), quote(unquote(password), safe="")})
+        return url
+
+    @property
+    def display_url(self) -> str:
+        """The URL template with any literal password hidden (references stay references)."""
+        return redact_url(self._template)
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite``, ``postgresql``, ... (from the URL scheme, without resolving secrets)."""
+        scheme = self._template.split("://", 1)[0].split("+", 1)[0]
+        return "postgresql" if scheme in _DRIVERS else scheme
+
+    def engine(self) -> Any:
+        """A cached ``sqlalchemy.Engine``; SQLite connections get real transactions (DDL included)."""
+        with self._lock:
+            if self._engine is None:
+                self._engine = self._create_engine()
+            return self._engine
+
+    def _create_engine(self) -> Any:
+        from ..extras import require
+
+        sqlalchemy = require("sqlalchemy", purpose=f"the sql connection '{self.name}'")
+        try:
+            engine = sqlalchemy.create_engine(self.url())
+        except ExecutionError:
+            raise
+        except Exception as exc:
+            raise self.error("cannot create a database engine", exc) from None
+        if engine.dialect.name == "sqlite":
+            _transactional_sqlite(sqlalchemy, engine)
+        return engine
+
+    def location(self, table: str) -> str:
+        """Where ``table`` lives, for outcomes and logs: the redacted URL plus the qualified table."""
+        return f"{redact_url(self._absolute_sqlite(self._template))}#{table}"
+
+    def scrub(self, text: str) -> str:
+        """``text`` with every resolved secret of this connection replaced by ``***``."""
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            if secret:
+                text = text.replace(secret, "***")
+        return redact_url(text) if "://" in text else text
+
+    def error(self, what: str, exc: BaseException) -> ExecutionError:
+        """An ExecutionError for ``exc`` that names this connection and carries no secret."""
+        detail = self.scrub(f"{type(exc).__name__}: {exc}".splitlines()[0])
+        return ExecutionError(f"connection '{self.name}' ({self.display_url}): {what}: {detail}")
+
+    def dispose(self) -> None:
+        """Close pooled connections (the engine is recreated on next use)."""
+        with self._lock:
+            if self._engine is not None:
+                self._engine.dispose()
+                self._engine = None
+
+    def _absolute_sqlite(self, url: str) -> str:
+        head, sep, database = url.partition(":///")
+        if not head.startswith("sqlite") or not sep or not database or database.startswith((":memory:", "/")):
+            return url
+        path, query_sep, query = database.partition("?")
+        absolute = (self._project_dir / path).resolve()
+        return f"{head}:///{absolute}{query_sep}{query}"
+
+    @staticmethod
+    def _with_driver(url: str) -> str:
+        scheme, sep, rest = url.partition("://")
+        return f"{_DRIVERS.get(scheme, scheme)}{sep}{rest}"
+
+    def __repr__(self) -> str:
+        return f"SqlDatabase(name={self.name!r}, url={self.display_url!r}, schema={self.schema!r})"
+
+    __str__ = __repr__
+
+
+def _transactional_sqlite(sqlalchemy: Any, engine: Any) -> None:
+    """Let SQLAlchemy, not pysqlite, open transactions, so DDL and DML commit or roll back together."""
+
+    @sqlalchemy.event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @sqlalchemy.event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")

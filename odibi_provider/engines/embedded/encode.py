@@ -1,0 +1,54 @@
+"""Encode one Arrow table as a csv / json-lines / parquet file (DuckDB COPY) or an excel file (openpyxl)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from .io_options import quote_ident, sql_literal
+
+
+def encode(con: Any, table: Any, dest: Path, fmt: str, options: Mapping[str, Any], *,
+           partition_by: Sequence[str] = (), pattern: str | None = None) -> None:
+    """Write ``table`` to ``dest``: a file, or with ``partition_by`` a directory of hive folders."""
+    if fmt == "excel":
+        _excel(table, dest, options)
+        return
+    name = f"_odibi_out_{uuid.uuid4().hex}"
+    con.register(name, table)
+    try:
+        copy = _copy_options(fmt, options)
+        if partition_by:
+            copy.append(f"PARTITION_BY ({', '.join(quote_ident(c) for c in partition_by)})")
+            copy.append("OVERWRITE_OR_IGNORE true")
+            if pattern:
+                copy.append(f"FILENAME_PATTERN {sql_literal(pattern)}")
+        con.execute(f"COPY (SELECT * FROM {quote_ident(name)}) TO {sql_literal(str(dest))} ({', '.join(copy)})")
+    finally:
+        con.unregister(name)
+
+
+def _copy_options(fmt: str, o: Mapping[str, Any]) -> list[str]:
+    if fmt == "csv":
+        named = {"HEADER": o.get("header", True), "DELIMITER": o.get("delimiter", o.get("sep")),
+                 "QUOTE": o.get("quote"), "ESCAPE": o.get("escape"), "NULLSTR": o.get("nullstr")}
+    elif fmt == "json":
+        named = {"ARRAY": o.get("lines") is False or None}
+    else:
+        named = {"COMPRESSION": o.get("compression"), "ROW_GROUP_SIZE": o.get("row_group_size")}
+    return [f"FORMAT {fmt}"] + [f"{k} {sql_literal(v)}" for k, v in named.items() if v is not None]
+
+
+def _excel(table: Any, dest: Path, options: Mapping[str, Any]) -> None:
+    from ...extras import require
+
+    require("openpyxl", purpose="writing excel")
+    frame = table.to_pandas()
+    for column in frame.columns:  # Excel has no time zones: write UTC wall-clock times
+        if getattr(frame[column].dtype, "tz", None) is not None:
+            frame[column] = frame[column].dt.tz_convert("UTC").dt.tz_localize(None)
+    with open(dest, "wb") as handle:
+        frame.to_excel(handle, sheet_name=str(options.get("sheet_name", "Sheet1")), index=False, engine="openpyxl")
+        handle.flush()

@@ -1,0 +1,132 @@
+"""Write csv / json-lines / parquet / excel datasets atomically and idempotently.
+
+Layouts at a dataset path ``T``:
+
+* one file ``T`` (an overwrite of a new dataset, or of a dataset that is one file);
+* a directory ``T/`` of part files ``part-<write id>.<ext>`` (an appended dataset): an append writes
+  its own part with one atomic rename, so re-running a write id replaces its part instead of adding
+  rows. The first append to a one-file dataset moves that file in as ``part-00000-base.<ext>``;
+* hive folders ``T/<col>=<value>/part-<write id>_<n>.<ext>`` (``partition_by``): every write stages a
+  complete new directory (existing files hard-linked in for an append) and swaps it in.
+
+Upsert and append_once read the existing data, combine it with the new rows in DuckDB and replace
+the dataset. Every replacement goes through :mod:`.atomic` (stage, fsync, rename / swap).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..base import WriteOutcome
+from .atomic import commit, link_tree, recover, staged, write_file_atomically
+from .encode import encode
+from .files import PART_EXTENSION, dataset_exists
+from .io_options import quote_ident, safe_id
+from .readers import read_location
+
+BASE_PART = "part-00000-base"
+
+
+def write_files(table: Any, target: Path, fmt: str, mode: str, keys: Sequence[str], options: Mapping[str, Any],
+                partition_by: Sequence[str], *, write_id: str, con: Any, where: str) -> WriteOutcome:
+    """Write ``table`` to the file dataset at ``target`` in ``mode``."""
+    recover(target)
+    sid = safe_id(write_id)
+    rows = table.num_rows
+    if mode == "append":
+        _append(table, target, fmt, options, partition_by, sid, con)
+    else:
+        if mode in ("upsert", "append_once") and dataset_exists(str(target)):
+            table, rows = _merge(table, target, fmt, mode, keys, options, con, where)
+        _overwrite(table, target, fmt, options, partition_by, sid, con)
+    return WriteOutcome(rows_written=rows, location=str(target), mode=mode,
+                        details={"format": fmt, "write_id": write_id, "layout": _layout(target)})
+
+
+def _overwrite(table: Any, target: Path, fmt: str, options: Mapping[str, Any], partition_by: Sequence[str],
+               sid: str, con: Any) -> None:
+    if partition_by or target.is_dir():
+        with staged(target, directory=True) as stage:
+            _encode_into(con, table, stage, fmt, options, partition_by, sid)
+            commit(stage, target)
+        return
+    write_file_atomically(target, lambda stage: encode(con, table, stage, fmt, options))
+
+
+def _append(table: Any, target: Path, fmt: str, options: Mapping[str, Any], partition_by: Sequence[str],
+            sid: str, con: Any) -> None:
+    part = f"part-{sid}.{PART_EXTENSION[fmt]}"
+    if target.is_dir() and not partition_by:
+        write_file_atomically(target / part, lambda stage: encode(con, table, stage, fmt, options))
+        return
+    with staged(target, directory=True) as stage:
+        _encode_into(con, table, stage, fmt, options, partition_by, sid)
+        if target.is_dir():
+            link_tree(target, stage, skip=lambda p: p.name.startswith((f"part-{sid}_", f"part-{sid}.")))
+        elif target.is_file() and partition_by:
+            old = read_location(str(target), fmt, _read_options(fmt, options), con, str(target))
+            encode(con, old, stage, fmt, options, partition_by=partition_by, pattern=f"{BASE_PART}_{{i}}")
+        elif target.is_file():
+            os.link(target, stage / f"{BASE_PART}.{PART_EXTENSION[fmt]}")
+        commit(stage, target)
+
+
+def _encode_into(con: Any, table: Any, stage: Path, fmt: str, options: Mapping[str, Any],
+                 partition_by: Sequence[str], sid: str) -> None:
+    """Encode into a staged directory: hive folders, or one part file."""
+    if partition_by:
+        encode(con, table, stage, fmt, options, partition_by=partition_by, pattern=f"part-{sid}_{{i}}")
+    else:
+        encode(con, table, stage / f"part-{sid}.{PART_EXTENSION[fmt]}", fmt, options)
+
+
+def _merge(table: Any, target: Path, fmt: str, mode: str, keys: Sequence[str], options: Mapping[str, Any],
+           con: Any, where: str) -> tuple[Any, int]:
+    """The existing rows combined with ``table`` by ``keys``; returns (all rows, rows written)."""
+    existing = read_location(str(target), fmt, _read_options(fmt, options), con, where)
+    missing = [k for k in keys if k not in existing.column_names]
+    if missing:
+        from ...errors import ExecutionError
+
+        raise ExecutionError(f"{where}: key column(s) {missing} are not in the existing data at '{target}'; "
+                             "fix the keys or overwrite the dataset once")
+    return combine(con, existing, table, keys, mode)
+
+
+def combine(con: Any, existing: Any, new: Any, keys: Sequence[str], mode: str) -> tuple[Any, int]:
+    """Upsert (new rows replace rows with equal keys) or append_once (only rows with unseen keys)."""
+    token = uuid.uuid4().hex
+    old_name, new_name = f"_odibi_old_{token}", f"_odibi_new_{token}"
+    con.register(old_name, existing)
+    con.register(new_name, new)
+    try:
+        match = " AND ".join(f"o.{quote_ident(k)} IS NOT DISTINCT FROM n.{quote_ident(k)}" for k in keys)
+        if mode == "upsert":
+            sql = (f"SELECT o.* FROM {old_name} o WHERE NOT EXISTS (SELECT 1 FROM {new_name} n WHERE {match}) "
+                   f"UNION ALL BY NAME SELECT * FROM {new_name}")
+            return con.sql(sql).to_arrow_table(), new.num_rows
+        fresh = con.sql(f"SELECT n.* FROM {new_name} n WHERE NOT EXISTS "
+                        f"(SELECT 1 FROM {old_name} o WHERE {match})").to_arrow_table()
+        con.register(new_name, fresh)
+        combined = con.sql(f"SELECT * FROM {old_name} UNION ALL BY NAME SELECT * FROM {new_name}")
+        return combined.to_arrow_table(), fresh.num_rows
+    finally:
+        con.unregister(old_name)
+        con.unregister(new_name)
+
+
+def _read_options(fmt: str, options: Mapping[str, Any]) -> dict[str, Any]:
+    """Reader options matching how the writer encoded the data."""
+    if fmt == "csv":
+        return {k: options[k] for k in ("header", "delimiter", "sep", "quote", "escape", "nullstr") if k in options}
+    if fmt == "excel" and "sheet_name" in options:
+        return {"sheet_name": options["sheet_name"]}
+    return {}
+
+
+def _layout(target: Path) -> str:
+    return "parts" if target.is_dir() else "file"

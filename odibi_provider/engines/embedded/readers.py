@@ -1,0 +1,158 @@
+"""Read a dataset into Arrow: csv, json, parquet (DuckDB), delta (deltalake), excel (openpyxl), sql.
+
+A file path may name one file, a directory of part files (hive ``key=value`` folders included) or a
+glob. Options are checked per format; an unknown option fails listing the accepted ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ...errors import ExecutionError, OdibiError
+from ...plan.model import ReadSpec
+from .files import input_files
+from .io_options import arguments, check_options, duckdb_type, quote_ident, sql_literal
+
+Table = Any  # pyarrow.Table
+
+
+def read_table(spec: ReadSpec, connection: Any, con: Any) -> Table:
+    """Read ``spec`` through ``connection``; ``con`` is a DuckDB connection or cursor."""
+    where = f"connection '{spec.connection}', {spec.format} {_source(spec)}"
+    options = check_options("read", spec.format, spec.options, where)
+    if spec.format == "sql":
+        from .sql_reader import read_sql
+
+        return read_sql(spec, connection, options, where)
+    if not spec.path:
+        raise ExecutionError(f"{where}: a {spec.format} read needs 'path'")
+    _require_local(connection, where)
+    return read_location(connection.resolve(spec.path), spec.format, options, con, where,
+                         storage_options=connection.storage_options())
+
+
+def read_location(location: str, fmt: str, options: Mapping[str, Any], con: Any, where: str, *,
+                  storage_options: Mapping[str, str] | None = None) -> Table:
+    """Read the data at an absolute ``location`` (also used by writers to merge with existing data)."""
+    reader = _READERS.get(fmt)
+    if reader is None:
+        raise ExecutionError(f"{where}: cannot read format '{fmt}'; use one of {', '.join(sorted(_READERS))}")
+    try:
+        if fmt == "delta":
+            return _read_delta(location, options, dict(storage_options or {}), where)
+        return reader(location, options, con, where)
+    except OdibiError:
+        raise
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ExecutionError(f"{where}: cannot read '{location}': {first}") from exc
+
+
+def _read_csv(location: str, o: Mapping[str, Any], con: Any, where: str) -> Table:
+    files = input_files(location, "csv", where)
+    named: dict[str, Any] = {
+        "header": _header(o.get("header")), "delim": o.get("delimiter", o.get("sep")), "quote": o.get("quote"),
+        "escape": o.get("escape"), "skip": o.get("skip"), "nullstr": o.get("null_values", o.get("nullstr")),
+        "all_varchar": o.get("all_varchar"), "ignore_errors": o.get("ignore_errors"),
+        "encoding": o.get("encoding"), "dateformat": o.get("dateformat"),
+        "timestampformat": o.get("timestampformat"), "union_by_name": True if len(files) > 1 else None,
+    }
+    dtype = o.get("dtype", o.get("types"))
+    if isinstance(dtype, str):
+        if duckdb_type(dtype) != "VARCHAR":
+            raise ExecutionError(f"{where}: dtype '{dtype}' for every column is not supported; give a mapping "
+                                 "{column: type}, or use dtype: str / all_varchar: true")
+        named["all_varchar"] = True
+    elif dtype:
+        named["types"] = {str(k): duckdb_type(v) for k, v in dtype.items()}
+    columns = o.get("columns")
+    if isinstance(columns, Mapping):
+        named["columns"] = {str(k): duckdb_type(v) for k, v in columns.items()}
+        columns = None
+    return _select(con, f"read_csv({sql_literal(files)}{arguments(named)})", columns)
+
+
+def _read_json(location: str, o: Mapping[str, Any], con: Any, where: str) -> Table:
+    files = input_files(location, "json", where)
+    lines = o.get("lines")
+    named: dict[str, Any] = {
+        "format": "auto" if lines is None else ("newline_delimited" if lines else "array"),
+        "ignore_errors": o.get("ignore_errors"), "dateformat": o.get("dateformat"),
+        "timestampformat": o.get("timestampformat"), "union_by_name": True if len(files) > 1 else None,
+    }
+    columns = o.get("columns")
+    if isinstance(columns, Mapping):
+        named["columns"] = {str(k): duckdb_type(v) for k, v in columns.items()}
+        columns = None
+    return _select(con, f"read_json({sql_literal(files)}{arguments(named)})", columns)
+
+
+def _read_parquet(location: str, o: Mapping[str, Any], con: Any, where: str) -> Table:
+    files = input_files(location, "parquet", where)
+    named = {"union_by_name": o.get("union_by_name", True if len(files) > 1 else None),
+             "hive_partitioning": o.get("hive_partitioning")}
+    return _select(con, f"read_parquet({sql_literal(files)}{arguments(named)})", o.get("columns"))
+
+
+def _read_excel(location: str, o: Mapping[str, Any], con: Any, where: str) -> Table:
+    from ...extras import require
+
+    pd = require("pandas", purpose="reading excel")
+    pa = require("pyarrow")
+    require("openpyxl", purpose="reading excel")
+    header = o.get("header", 0)
+    kwargs = {"sheet_name": o.get("sheet_name", 0), "header": 0 if header is True else (None if header is False
+              else header), "skiprows": o.get("skip"), "dtype": o.get("dtype"), "usecols": o.get("columns")}
+    tables = []
+    for path in input_files(location, "excel", where):
+        frame = pd.read_excel(path, engine="openpyxl", **{k: v for k, v in kwargs.items() if v is not None})
+        if isinstance(frame, dict):
+            raise ExecutionError(f"{where}: sheet_name must name one sheet, not a list")
+        frame.columns = [str(c) for c in frame.columns]
+        tables.append(pa.Table.from_pandas(frame, preserve_index=False))
+    return pa.concat_tables(tables, promote_options="permissive") if len(tables) > 1 else tables[0]
+
+
+def _read_delta(location: str, o: Mapping[str, Any], storage: dict[str, str], where: str) -> Table:
+    from ...extras import require
+
+    deltalake = require("deltalake", purpose="reading delta tables")
+    if not deltalake.DeltaTable.is_deltatable(location, storage_options=storage or None):
+        raise ExecutionError(f"{where}: no delta table at '{location}' (no _delta_log); check the path, "
+                             "or run the node that writes it first")
+    version = o.get("version", o.get("versionAsOf"))
+    table = deltalake.DeltaTable(location, version=None if version is None else int(version),
+                                 storage_options=storage or None)
+    if o.get("timestampAsOf") is not None:
+        table.load_as_version(o["timestampAsOf"])
+    columns = o.get("columns")
+    return table.to_pyarrow_table(columns=list(columns) if columns else None)
+
+
+def _select(con: Any, source: str, columns: Any) -> Table:
+    projection = ", ".join(quote_ident(c) for c in columns) if columns else "*"
+    return con.sql(f"SELECT {projection} FROM {source}").to_arrow_table()
+
+
+def _header(value: Any) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    return value == 0  # pandas-style header=0: the first row holds the names
+
+
+def _source(spec: ReadSpec) -> str:
+    if spec.path:
+        return f"path '{spec.path}'"
+    return f"table '{spec.table}'" if spec.table else "query"
+
+
+def _require_local(connection: Any, where: str) -> None:
+    if not getattr(connection, "is_local", False) or not hasattr(connection, "resolve"):
+        raise ExecutionError(f"{where}: needs a local file connection (got {type(connection).__name__}); "
+                             "point the read at a connection of type local")
+
+
+_READERS: dict[str, Callable[..., Table]] = {
+    "csv": _read_csv, "json": _read_json, "parquet": _read_parquet, "excel": _read_excel, "delta": _read_delta,
+}

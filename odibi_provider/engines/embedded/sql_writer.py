@@ -1,0 +1,153 @@
+"""Write Arrow tables to SQL databases: one transaction per write, bookkept for idempotency.
+
+Each write runs in one transaction that (re)creates the table from the Arrow schema when needed,
+loads the rows (PostgreSQL: ``COPY ... FROM STDIN`` through psycopg; otherwise batched inserts)
+and records ``(write_id, dataset, rows, written_at)`` in ``_odibi_writes`` next to the table. An
+append whose write id is already recorded for that table is skipped. Upsert deletes the rows whose
+keys match a new row and inserts the new rows; append_once inserts only rows with unseen keys (both
+through a temporary staging table, null keys matching null keys).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ...errors import ExecutionError, OdibiError
+from ...extras import require
+from ..base import WriteOutcome
+from .arrow_sql import split_table, sql_type
+
+BOOKKEEPING_TABLE = "_odibi_writes"
+
+
+def write_sql(table: Any, name: str, connection: Any, mode: str, keys: Sequence[str], options: Mapping[str, Any],
+              *, write_id: str, where: str) -> WriteOutcome:
+    """Write ``table`` to the SQL table ``name`` in ``mode`` within one transaction."""
+    sa = require("sqlalchemy", purpose="sql writes")
+    schema, bare = split_table(name, connection.schema)
+    dataset = f"{schema}.{bare}" if schema else bare
+    details = {"format": "sql", "write_id": write_id, "table": dataset}
+    chunk = int(options.get("chunk_size", 10_000))
+    try:
+        with connection.engine().begin() as conn:
+            writes = _bookkeeping(sa, conn, schema)
+            if mode == "append" and _seen(sa, conn, writes, write_id, dataset):
+                return WriteOutcome(0, connection.location(dataset), mode, skipped=True, details=details)
+            target = _prepare(sa, conn, table, schema, bare, mode, where)
+            if mode in ("upsert", "append_once"):
+                rows = _merge(sa, conn, table, target, mode, keys, chunk)
+            else:
+                rows = _insert(sa, conn, target, table, chunk)
+            _record(sa, conn, writes, write_id, dataset, rows)
+    except OdibiError:
+        raise
+    except Exception as exc:
+        raise connection.error(f"cannot write table '{dataset}' ({mode})", exc) from None
+    return WriteOutcome(rows, connection.location(dataset), mode, details=details)
+
+
+def _bookkeeping(sa: Any, conn: Any, schema: str | None) -> Any:
+    writes = sa.Table(BOOKKEEPING_TABLE, sa.MetaData(),
+                      sa.Column("write_id", sa.String(255), primary_key=True),
+                      sa.Column("dataset", sa.String(255), primary_key=True),
+                      sa.Column("rows", sa.BigInteger), sa.Column("written_at", sa.DateTime(timezone=True)),
+                      schema=schema)
+    writes.create(conn, checkfirst=True)
+    return writes
+
+
+def _seen(sa: Any, conn: Any, writes: Any, write_id: str, dataset: str) -> bool:
+    query = sa.select(writes.c.rows).where(writes.c.write_id == write_id, writes.c.dataset == dataset)
+    return conn.execute(query).first() is not None
+
+
+def _record(sa: Any, conn: Any, writes: Any, write_id: str, dataset: str, rows: int) -> None:
+    conn.execute(sa.delete(writes).where(writes.c.write_id == write_id, writes.c.dataset == dataset))
+    conn.execute(sa.insert(writes).values(write_id=write_id, dataset=dataset, rows=rows,
+                                          written_at=dt.datetime.now(dt.UTC)))
+
+
+def _prepare(sa: Any, conn: Any, table: Any, schema: str | None, name: str, mode: str, where: str) -> Any:
+    """The target table: created from the Arrow schema if missing; emptied (or recreated) for overwrite."""
+    if not sa.inspect(conn).has_table(name, schema=schema):
+        return _create(sa, conn, table.schema, name, schema)
+    target = sa.Table(name, sa.MetaData(), schema=schema, autoload_with=conn)
+    if mode == "overwrite":
+        if _same_shape(target, table.schema):
+            conn.execute(sa.delete(target))
+            return target
+        target.drop(conn)
+        return _create(sa, conn, table.schema, name, schema)
+    unknown = [c for c in table.column_names if c not in target.c]
+    if unknown:
+        raise ExecutionError(f"{where}: column(s) {unknown} are not in table '{name}'; add them to the table, "
+                             "or write once with mode: overwrite to recreate it")
+    return target
+
+
+def _create(sa: Any, conn: Any, arrow_schema: Any, name: str, schema: str | None, **kw: Any) -> Any:
+    columns = [sa.Column(f.name, sql_type(f.type), nullable=True) for f in arrow_schema]
+    created = sa.Table(name, sa.MetaData(), *columns, schema=schema, **kw)
+    created.create(conn)
+    return created
+
+
+def _same_shape(target: Any, arrow_schema: Any) -> bool:
+    if [c.name for c in target.c] != list(arrow_schema.names):
+        return False
+    try:
+        return all(target.c[f.name].type.python_type is sql_type(f.type).python_type for f in arrow_schema)
+    except NotImplementedError:
+        return False
+
+
+def _merge(sa: Any, conn: Any, table: Any, target: Any, mode: str, keys: Sequence[str], chunk: int) -> int:
+    """Upsert or append_once through a temporary staging table; returns the rows written."""
+    columns = list(table.column_names)
+    stage = sa.Table(f"_odibi_stage_{uuid.uuid4().hex[:12]}", sa.MetaData(),
+                     *[sa.Column(c, target.c[c].type) for c in columns], prefixes=["TEMPORARY"])
+    stage.create(conn)
+    try:
+        _insert(sa, conn, stage, table, chunk)
+        match = sa.and_(*[target.c[k].is_not_distinct_from(stage.c[k]) for k in keys])
+        source = sa.select(*[stage.c[c] for c in columns])
+        if mode == "upsert":
+            conn.execute(sa.delete(target).where(sa.exists().where(match)))
+            conn.execute(sa.insert(target).from_select(columns, source))
+            return table.num_rows
+        fresh = source.where(~sa.exists(sa.select(sa.literal(1)).select_from(target).where(match)))
+        rows = conn.execute(sa.select(sa.func.count()).select_from(fresh.subquery())).scalar_one()
+        conn.execute(sa.insert(target).from_select(columns, fresh))
+        return int(rows)
+    finally:
+        stage.drop(conn)
+
+
+def _insert(sa: Any, conn: Any, target: Any, table: Any, chunk: int) -> int:
+    """Load every row of ``table`` into ``target``: COPY on psycopg, batched executemany otherwise."""
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg" and not _has_nested(table):
+        return _copy(conn, target, table, chunk)
+    statement = sa.insert(target)
+    for batch in table.to_batches(max_chunksize=chunk):
+        if batch.num_rows:
+            conn.execute(statement, batch.to_pylist())
+    return table.num_rows
+
+
+def _copy(conn: Any, target: Any, table: Any, chunk: int) -> int:
+    preparer = conn.dialect.identifier_preparer
+    columns = ", ".join(preparer.quote(c) for c in table.column_names)
+    statement = f"COPY {preparer.format_table(target)} ({columns}) FROM STDIN"
+    with conn.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for batch in table.to_batches(max_chunksize=chunk):
+            for row in zip(*(column.to_pylist() for column in batch.columns), strict=True):
+                copy.write_row(row)
+    return table.num_rows
+
+
+def _has_nested(table: Any) -> bool:
+    pa = require("pyarrow")
+    return any(pa.types.is_nested(f.type) for f in table.schema)

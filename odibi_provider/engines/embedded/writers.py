@@ -1,0 +1,82 @@
+"""Write an Arrow table atomically and idempotently: files, Delta tables and SQL tables.
+
+* files (csv, json lines, parquet, excel): see :mod:`.file_writer` and :mod:`.atomic`;
+* delta: one deltalake commit per write, see :mod:`.delta_writer`;
+* sql: one transaction per write, see :mod:`.sql_writer`.
+
+Re-running a write with the same ``write_id`` never duplicates appended rows; a skipped duplicate
+returns ``WriteOutcome(skipped=True, rows_written=0)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ...errors import ExecutionError, OdibiError
+from ...plan.model import WriteSpec
+from ..base import WriteOutcome
+from .io_options import FILE_FORMATS, check_options
+
+MODES = ("overwrite", "append", "upsert", "append_once")
+PARTITIONED_FORMATS = ("csv", "json", "parquet", "delta")
+
+
+def write_table(table: Any, spec: WriteSpec, connection: Any, *, write_id: str, con: Any) -> WriteOutcome:
+    """Write ``table`` (a ``pyarrow.Table``) as ``spec`` says; ``con`` is a DuckDB connection or cursor."""
+    where = f"connection '{spec.connection}', {spec.format} {_target(spec)}"
+    options = check_options("write", spec.format, spec.options, where)
+    keys = _keys(spec, options)
+    _check(table, spec, keys, where)
+    if spec.format == "sql":
+        from .sql_writer import write_sql
+
+        if not spec.table or not hasattr(connection, "engine"):
+            raise ExecutionError(f"{where}: format sql needs 'table' and a connection of type sql")
+        return write_sql(table, spec.table, connection, spec.mode, keys, options, write_id=write_id, where=where)
+    if not spec.path or not getattr(connection, "is_local", False):
+        raise ExecutionError(f"{where}: a {spec.format} write needs 'path' and a connection of type local")
+    location = connection.resolve(spec.path)
+    try:
+        if spec.format == "delta":
+            from .delta_writer import write_delta
+
+            return write_delta(table, location, spec.mode, keys, options, spec.partition_by, write_id=write_id,
+                               storage_options=connection.storage_options())
+        from .file_writer import write_files
+
+        return write_files(table, Path(location), spec.format, spec.mode, keys, options, spec.partition_by,
+                           write_id=write_id, con=con, where=where)
+    except OdibiError:
+        raise
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ExecutionError(f"{where}: cannot write '{location}' ({spec.mode}): {first}") from exc
+
+
+def _keys(spec: WriteSpec, options: Mapping[str, Any]) -> tuple[str, ...]:
+    keys = spec.keys or options.get("merge_keys") or options.get("keys") or ()
+    return (keys,) if isinstance(keys, str) else tuple(keys)
+
+
+def _check(table: Any, spec: WriteSpec, keys: Sequence[str], where: str) -> None:
+    if spec.mode not in MODES:
+        raise ExecutionError(f"{where}: unknown write mode '{spec.mode}'; use one of {', '.join(MODES)}")
+    if spec.format not in (*FILE_FORMATS, "delta", "sql"):
+        raise ExecutionError(f"{where}: cannot write format '{spec.format}'")
+    if spec.mode in ("upsert", "append_once") and not keys:
+        raise ExecutionError(f"{where}: mode '{spec.mode}' needs key columns; set 'merge_keys' or 'options.keys'")
+    if spec.partition_by and spec.format not in PARTITIONED_FORMATS:
+        raise ExecutionError(f"{where}: partition_by is not supported for {spec.format}; "
+                             f"use one of {', '.join(PARTITIONED_FORMATS)} or drop partition_by")
+    names = set(table.column_names)
+    for label, columns in (("key", keys), ("partition_by", spec.partition_by)):
+        missing = [c for c in columns if c not in names]
+        if missing:
+            raise ExecutionError(f"{where}: {label} column(s) {missing} are not in the data "
+                                 f"(columns: {', '.join(table.column_names)})")
+
+
+def _target(spec: WriteSpec) -> str:
+    return f"path '{spec.path}'" if spec.path else f"table '{spec.table}'"

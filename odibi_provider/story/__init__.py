@@ -1,0 +1,61 @@
+"""The run story: per-node JSON records, the run summary, and the self-contained HTML page.
+
+Names load lazily: ``import odibi_provider.story`` imports no SQLAlchemy, pandas, duckdb or pyarrow.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_RECORD = "odibi_provider.story.record"
+_WRITER = "odibi_provider.story.writer"
+_LAZY_IMPORTS: dict[str, str] = {
+    "NodeStory": _RECORD,
+    "RunStory": _RECORD,
+    "NodeSummary": _RECORD,
+    "SchemaDiff": _RECORD,
+    "WriteRecord": _RECORD,
+    "ErrorRecord": _RECORD,
+    "schema_diff": _RECORD,
+    "mask_sample": _RECORD,
+    "validation_record": _RECORD,
+    "StoryWriter": _WRITER,
+    "load_run": _WRITER,
+    "load_node": _WRITER,
+    "render_run_html": "odibi_provider.story.html",
+    "render_page": "odibi_provider.story.html",
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .html import render_page, render_run_html
+    from .record import (
+        ErrorRecord,
+        NodeStory,
+        NodeSummary,
+        RunStory,
+        SchemaDiff,
+        WriteRecord,
+        mask_sample,
+        schema_diff,
+        validation_record,
+    )
+    from .writer import StoryWriter, load_node, load_run
+
+__all__ = [
+    "ErrorRecord", "NodeStory", "NodeSummary", "RunStory", "SchemaDiff", "StoryWriter", "WriteRecord", "load_node",
+    "load_run", "mask_sample", "render_page", "render_run_html", "schema_diff", "validation_record",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY_IMPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'odibi_provider.story' has no attribute '{name}'")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY_IMPORTS])

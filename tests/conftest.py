@@ -1,0 +1,32 @@
+"""Shared fixtures: temporary projects written from YAML text."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples"
+
+ProjectFactory = Callable[..., Path]
+
+
+@pytest.fixture
+def make_project(tmp_path: Path) -> ProjectFactory:
+    """Write ``odibi.yaml`` (dedented) and any extra files into a fresh folder; return the project file."""
+    counter = iter(range(1_000_000))
+
+    def make(yaml_text: str, files: dict[str, str] | None = None) -> Path:
+        root = tmp_path / f"project{next(counter)}"
+        root.mkdir()
+        (root / "odibi.yaml").write_text(textwrap.dedent(yaml_text), encoding="utf-8")
+        for name, text in (files or {}).items():
+            target = root / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(textwrap.dedent(text), encoding="utf-8")
+        return root / "odibi.yaml"
+
+    return make
