@@ -17,12 +17,19 @@ from .style import Style
 
 
 def add_extra_commands(sub: Any, project_command: Callable[[str, str], argparse.ArgumentParser]) -> None:
-    """Hook for commands that live in heavier modules (kept out of the parser's import path)."""
+    """Commands whose work lives in heavier modules (imported only when they run)."""
+    run = project_command("run", "run a project in-process on its engines, with a live progress display")
+    run.add_argument("--select", help="node ids, pipelines, layer:NAME, tag:NAME; +x for upstream, x+ downstream")
+    run.add_argument("--workers", type=int, default=4, help="nodes run in parallel (default 4)")
+    run.add_argument("--resume", action="store_true", help="re-run only what failed or was skipped last time")
+    run.add_argument("--engine", choices=["pandas", "spark"], help="override every node's engine")
 
 
 def dispatch(args: argparse.Namespace, style: Style, *, vars: dict[str, str]) -> int:
     if args.command == "init":
         return init(args, style)
+    if args.command == "run":
+        return run(args, style, vars)
     started = time.perf_counter()
     plan, warnings = check_project(args.path, env=args.env, vars=vars)
     if args.command == "validate":
@@ -81,6 +88,24 @@ def show_plan(plan: Plan, style: Style, *, as_json: bool) -> int:
                 details.append("after " + ", ".join(node.upstream))
             print(style("    " + "  ".join(details) + f"  hash={node.content_hash}", "dim"))
     return 0
+
+
+def run(args: argparse.Namespace, style: Style, vars: dict[str, str]) -> int:
+    from ..plan.cache import load_plan
+    from ..runner import run_project, select_nodes
+    from .run_display import Progress, print_summary
+
+    plan = load_plan(args.path, env=args.env, vars=vars)
+    total = len(select_nodes(plan, args.select))
+    print(style(f"running {plan.project}", "bold") + f": {total} nodes, {args.workers} workers")
+    progress = Progress(total, style)
+    try:
+        result = run_project(plan, select=args.select, workers=args.workers, resume=args.resume,
+                             engine=args.engine, progress=progress)
+    finally:
+        progress.close()
+    print_summary(result, style)
+    return 0 if result.ok else 1
 
 
 def init(args: argparse.Namespace, style: Style) -> int:

@@ -1,0 +1,88 @@
+"""RunContext: what one run shares across its nodes (run id, hooks, engines, connections, storage)."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal, Mapping
+
+from ..connections import open_connection
+from ..engines import get_engine
+from ..engines.base import Engine
+from ..hooks.manager import HookManager
+from ..manifest.substitution import Environment
+from ..plan.model import Plan
+
+RetryOwner = Literal["local", "host"]
+
+
+def new_run_id() -> str:
+    """Sortable and unique: ``20260101T120000Z-1a2b3c``."""
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+
+
+@dataclass
+class RunContext:
+    """Per-run settings and shared resources. Create one per run; it is safe to share across threads.
+
+    ``retries="host"`` turns off the runner's own retries when Dagster or Airflow owns them.
+    ``memory`` holds frames handed over in-process; hosts running one node per process leave it empty
+    and inputs are read from where upstream nodes persisted them.
+    """
+
+    plan: Plan
+    run_id: str = field(default_factory=new_run_id)
+    hooks: HookManager = field(default_factory=HookManager)
+    retries: RetryOwner = "local"
+    engine_override: str | None = None
+    partition_key: str | None = None
+    persist_intermediate: bool = True
+    story_enabled: bool = True
+    memory: dict[str, Any] = field(default_factory=dict, repr=False)
+    extras: Mapping[str, Any] = field(default_factory=dict)
+    _connections: dict[str, Any] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _env: Environment | None = field(default=None, repr=False)
+
+    @property
+    def project_dir(self) -> Path:
+        return Path(self.plan.project_dir)
+
+    def engine_for(self, engine_name: str) -> Engine:
+        return get_engine(self.engine_override or engine_name)
+
+    def connection(self, name: str) -> Any:
+        """The opened connection ``name`` (opened once per run; secrets resolved here)."""
+        with self._lock:
+            if name not in self._connections:
+                if self._env is None:
+                    self._env = Environment.for_project(self.project_dir)
+                self._connections[name] = open_connection(self.plan.connection(name), self.project_dir, self._env)
+            return self._connections[name]
+
+    def write_id(self, node_id: str) -> str:
+        """Identifies one logical write: re-running it (a retry, a resume) must not duplicate rows."""
+        parts = [self.run_id, node_id] + ([self.partition_key] if self.partition_key else [])
+        return ":".join(parts)
+
+    def _root(self, connection: str | None, path: str) -> Path:
+        if connection:
+            conn = self.connection(connection)
+            return Path(conn.resolve(path))
+        root = Path(path)
+        return root if root.is_absolute() else self.project_dir / root
+
+    @property
+    def system_root(self) -> Path:
+        """Where odibi keeps intermediates, incremental marks and run state."""
+        return self._root(self.plan.system.connection, self.plan.system.path)
+
+    @property
+    def story_root(self) -> Path:
+        return self._root(self.plan.story.connection, self.plan.story.path)
+
+    def intermediate_location(self, node_id: str) -> str:
+        return str(self.system_root / "intermediate" / self.run_id / f"{node_id}.parquet")

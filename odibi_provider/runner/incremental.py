@@ -1,0 +1,55 @@
+"""Incremental reads: keep only rows newer than the stored high-water mark of ``read.incremental.column``.
+
+The mark lives in the system storage (``{system}/state/{node}.json``) and advances only after the
+node's write succeeds, so a failed run re-reads the same rows.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ..plan.model import PlanNode
+from .context import RunContext
+
+
+def _state_file(ctx: RunContext, node: PlanNode) -> Path:
+    key = node.read.incremental.state_key if node.read and node.read.incremental else None
+    return ctx.system_root / "state" / f"{key or node.id}.json"
+
+
+def apply_incremental(ctx: RunContext, node: PlanNode, engine: Any, frame: Any) -> tuple[Any, Any]:
+    """Filter ``frame`` to rows past the mark (minus ``lookback`` when given); return (frame, mark)."""
+    spec = node.read.incremental if node.read else None
+    if spec is None:
+        return frame, None
+    path = _state_file(ctx, node)
+    if not path.is_file():
+        return frame, None
+    mark = json.loads(path.read_text(encoding="utf-8"))["mark"]
+    column = '"' + spec.column.replace('"', '""') + '"'
+    literal = "'" + str(mark).replace("'", "''") + "'"
+    condition = f"{column} > {literal}"  # DuckDB casts the literal to the column's type
+    if spec.lookback:
+        condition = f"{column} > CAST({literal} AS TIMESTAMP) - INTERVAL '{spec.lookback}'"
+    return engine.sql(f"SELECT * FROM df WHERE {condition}", {"df": frame}), mark
+
+
+def save_mark(ctx: RunContext, node: PlanNode, engine: Any, frame: Any) -> None:
+    """Store the new high-water mark (the column's max in what was written)."""
+    spec = node.read.incremental if node.read else None
+    if spec is None or not engine.count(frame):
+        return
+    column = '"' + spec.column.replace('"', '""') + '"'
+    rows = engine.sample(engine.sql(f"SELECT max({column}) AS mark FROM df", {"df": frame}), 1)
+    mark = rows[0]["mark"] if rows else None
+    if mark is None:
+        return
+    path = _state_file(ctx, node)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as handle:
+        json.dump({"mark": mark, "run_id": ctx.run_id}, handle)
+    os.replace(handle.name, path)

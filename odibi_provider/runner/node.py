@@ -1,0 +1,143 @@
+"""``run_node``: run exactly one node (never its ancestors): inputs -> read -> steps -> validation ->
+write -> events -> story record. Local retries follow the node's ``retry`` unless a host owns retries."""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..engines.base import ValidationOutcome, WriteOutcome
+from ..errors import ExecutionError, OdibiError
+from ..hooks.events import Event
+from ..plan.model import Plan, PlanNode
+from .context import RunContext
+from .incremental import apply_incremental, save_mark
+from .inputs import gather
+from .results import NodeResult
+from .steps import apply_steps
+from .story_io import record_story
+
+log = logging.getLogger("odibi_provider.runner")
+
+
+class ValidationFailed(ExecutionError):
+    """A ``fail`` validation test did not pass; the node's data was not written."""
+
+
+@dataclass
+class Trace:
+    """What one attempt observed, for the result and the story."""
+
+    started: float = field(default_factory=time.time)
+    rows_in: dict[str, int] = field(default_factory=dict)
+    schema_in: list[tuple[str, str]] = field(default_factory=list)
+    schema_out: list[tuple[str, str]] = field(default_factory=list)
+    sql: list[str] = field(default_factory=list)
+    sample: list[dict[str, Any]] = field(default_factory=list)
+    rows_out: int | None = None
+    validation: ValidationOutcome | None = None
+    write: WriteOutcome | None = None
+
+
+def run_node(plan: Plan, node_id: str, context: RunContext | None = None) -> NodeResult:
+    """Run one node of ``plan`` and return its result; failures are returned, not raised."""
+    ctx = context or RunContext(plan=plan)
+    node = plan.node(node_id)
+    attempts = node.retry.max_attempts if node.retry and ctx.retries == "local" else 1
+    _emit(ctx, "node_start", node)
+    trace, error = Trace(), None
+    for attempt in range(1, attempts + 1):
+        trace = Trace()
+        try:
+            _execute(ctx, node, trace)
+            error = None
+            break
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a result, an event and a story
+            error = exc
+            if attempt < attempts and not isinstance(exc, ValidationFailed):
+                delay = node.retry.delay(attempt) if node.retry else 0
+                log.warning("node %s failed (attempt %d/%d), retrying in %.1fs: %s", node.id, attempt, attempts,
+                            delay, exc)
+                _emit(ctx, "node_retry", node, attempt=attempt, error=str(exc))
+                time.sleep(delay)
+            else:
+                break
+    return _finish(ctx, node, trace, error, attempt)
+
+
+def _execute(ctx: RunContext, node: PlanNode, trace: Trace) -> None:
+    engine = ctx.engine_for(node.engine)
+    relations, frame = gather(ctx, node)
+    trace.rows_in = {name: engine.count(f) for name, f in relations.items()}
+    if node.read is not None:
+        frame = engine.read(node.read, ctx.connection(node.read.connection))
+        frame, _ = apply_incremental(ctx, node, engine, frame)
+        trace.rows_in["read"] = engine.count(frame)
+    trace.schema_in = engine.schema(frame)
+    frame = apply_steps(ctx, node, frame, relations, trace.sql)
+    if node.tests:
+        frame = _validate(ctx, node, engine, frame, trace)
+    trace.rows_out = engine.count(frame)
+    trace.schema_out = engine.schema(frame)
+    if ctx.story_enabled and ctx.plan.story.enabled:
+        trace.sample = engine.sample(frame, ctx.plan.story.max_sample_rows)
+    if node.write is not None:
+        trace.write = engine.write(frame, node.write, ctx.connection(node.write.connection),
+                                   write_id=ctx.write_id(node.id))
+        save_mark(ctx, node, engine, frame)
+    elif ctx.persist_intermediate and ctx.plan.downstream(node.id):
+        engine.write_intermediate(frame, ctx.intermediate_location(node.id))
+    ctx.memory[node.id] = frame
+
+
+def _validate(ctx: RunContext, node: PlanNode, engine: Any, frame: Any, trace: Trace) -> Any:
+    outcome = engine.validate(frame, node.tests)
+    trace.validation = outcome
+    failed = [t for t in outcome.tests if not t.passed]
+    for test in failed:
+        log.warning("node %s: validation '%s' (%s) failed: %s", node.id, test.name, test.on_fail, test.message)
+        _emit(ctx, "validation_failed", node, rows=test.failed_rows, error=test.message,
+              details={"test": test.name, "type": test.type, "on_fail": test.on_fail})
+    if outcome.quarantined is not None and outcome.quarantined_rows and node.quarantine is not None:
+        engine.write(outcome.quarantined, node.quarantine, ctx.connection(node.quarantine.connection),
+                     write_id=ctx.write_id(node.id) + ":quarantine")
+    blocking = outcome.blocking_failures
+    if blocking:
+        messages = "; ".join(f"{t.name}: {t.message}" for t in blocking)
+        raise ValidationFailed(f"validation failed: {messages}", node=node.id)
+    return outcome.valid
+
+
+def _finish(ctx: RunContext, node: PlanNode, trace: Trace, error: Exception | None, attempts: int) -> NodeResult:
+    finished = time.time()
+    tests = trace.validation.tests if trace.validation else ()
+    status = "failed" if error else ("warning" if any(not t.passed for t in tests) else "success")
+    dataset = ctx.plan.dataset(node.dataset) if node.dataset else None
+    story_path = record_story(ctx, node, trace, status=status, error=error, attempts=attempts, finished=finished)
+    result = NodeResult(
+        node_id=node.id, status=status, duration_s=finished - trace.started, attempts=attempts,
+        rows_in=dict(trace.rows_in), rows_out=trace.rows_out,
+        rows_written=trace.write.rows_written if trace.write else None,
+        dataset_uri=dataset.uri if dataset else None, location=trace.write.location if trace.write else None,
+        tests=tuple(tests), quarantined_rows=trace.validation.quarantined_rows if trace.validation else 0,
+        story_path=story_path, error=_message(error) if error else None,
+        error_type=type(error).__name__ if error else None)
+    if error:
+        log.error("node %s failed: %s", node.id, result.error)
+        _emit(ctx, "node_error", node, duration_s=result.duration_s, attempt=attempts, error=result.error,
+              details={"traceback": "".join(traceback.format_exception(error))[-4000:]})
+    else:
+        _emit(ctx, "node_complete", node, duration_s=result.duration_s, rows=result.rows_out, attempt=attempts,
+              details={"rows_written": result.rows_written, "story_path": story_path})
+    return result
+
+
+def _message(error: BaseException) -> str:
+    return str(error) if isinstance(error, OdibiError) else f"{type(error).__name__}: {error}"
+
+
+def _emit(ctx: RunContext, kind: str, node: PlanNode, **values: Any) -> None:
+    ctx.hooks.emit(Event.for_node(kind, node, run_id=ctx.run_id, project=ctx.plan.project, **values))
