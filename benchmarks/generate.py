@@ -49,8 +49,9 @@ def _node(layer: str, i: int, with_function: bool, silver_count: int) -> list[st
                 f"        write: {{connection: lake, format: parquet, path: silver/t{i}.parquet}}"]
     j = i % silver_count
     k = j - 1 if j % NODES_PER_PIPELINE else j
+    first, second = f"$silver_{j // NODES_PER_PIPELINE}.n{j}", f"$silver_{k // NODES_PER_PIPELINE}.n{k}"
     lines = [f"      - name: n{i}",
-             f"        inputs: {{a: $silver_{j // NODES_PER_PIPELINE}.n{j}, b: $silver_{k // NODES_PER_PIPELINE}.n{k}}}",
+             f"        inputs: {{a: {first}, b: {second}}}",
              "        transform: {steps: [\"SELECT a.id, count(*) AS c FROM a JOIN b USING (id) GROUP BY 1\"]}",
              f"        write: {{connection: lake, format: parquet, path: gold/t{i}.parquet}}"]
     if i % NODES_PER_PIPELINE:

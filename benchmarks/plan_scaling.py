@@ -15,12 +15,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.generate import write_project  # noqa: E402
-from odibi_provider._gc import paused_gc  # noqa: E402
-from odibi_provider.manifest import load_project  # noqa: E402
-from odibi_provider.plan import load_plan  # noqa: E402
-from odibi_provider.plan.compiler import compile_plan  # noqa: E402
-from odibi_provider.registry import Registry  # noqa: E402
+from benchmarks.generate import write_project
+from odibi_provider._gc import paused_gc
+from odibi_provider.manifest import load_project
+from odibi_provider.plan import load_plan
+from odibi_provider.plan.compiler import compile_plan
+from odibi_provider.registry import Registry
 
 
 def _best(samples: list[float]) -> float:

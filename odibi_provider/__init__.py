@@ -32,7 +32,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from .plan.model import Plan, PlanNode
     from .registry import REGISTRY, Registry, transform
 
-__all__ = sorted(_LAZY_IMPORTS)
+__all__ = [
+    "REGISTRY", "OdibiError", "Plan", "PlanNode", "Problem", "ProjectError", "Registry", "compile_project",
+    "load_plan", "load_project", "transform",
+]
 
 
 def __getattr__(name: str) -> Any:

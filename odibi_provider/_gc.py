@@ -8,8 +8,8 @@ for the duration is safe and keeps load time linear.
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 
 @contextmanager

@@ -6,8 +6,9 @@ A :class:`Problem` names what is wrong, where (file, line, YAML path, node) and 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Literal
+from typing import Literal
 
 Severity = Literal["error", "warning"]
 

@@ -13,10 +13,11 @@ import importlib.util
 import inspect
 import sys
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, Callable, Iterable, Literal, TypeVar, overload
+from typing import Any, Literal, TypeVar, overload
 
 from ._suggest import did_you_mean, known
 from .errors import RegistryError

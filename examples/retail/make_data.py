@@ -43,7 +43,7 @@ def main() -> None:
         rows.append(fixed)
     for row in rng.sample(rows, 12):
         row[1] = ""  # missing customer
-    for row, value in zip(rng.sample(rows, 6), ["abc", "-", "0", "two", "", "-3"]):
+    for row, value in zip(rng.sample(rows, 6), ["abc", "-", "0", "two", "", "-3"], strict=True):
         row[3] = value  # malformed or impossible quantity
     rng.shuffle(rows)
     with open(DATA / "orders.csv", "w", newline="", encoding="utf-8") as handle:

@@ -14,15 +14,17 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from ..errors import ExecutionError
-from ..manifest.substitution import Environment, resolve_env_refs
+from ..manifest.substitution import Environment, env_names, resolve_env_refs
 
 _PASSWORD = re.compile(r"(?P<head>\b[A-Za-z][\w+.-]*://[^:/@?#\s]*):(?P<password>[^@/?#\s]*)@")
+_QUERY_PASSWORD = re.compile(r"(?i)\b(password|passwd|pwd)=[^&\s]*")
+_SECRET_NAME = re.compile(r"(?i)pass|pwd|secret|token|key|credential")
 _DRIVERS = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg"}
 
 
 def redact_url(url: str) -> str:
-    """``url`` with its password replaced by ``***`` (``postgresql://user:***@host/db``)."""
-    return _PASSWORD.sub(lambda m: f"{m.group('head')}:***@", url)
+    """``url`` with its password hidden: ``postgresql://user:***@host/db``, ``?password=***``."""
+    return _QUERY_PASSWORD.sub(r"\1=***", _PASSWORD.sub(lambda m: f"{m.group('head')}:***@", url))
 
 
 class SqlDatabase:
@@ -49,14 +51,22 @@ class SqlDatabase:
                 f"connection '{self.name}': environment variable '{variable}' is not set; "
                 f"export {variable}=... or add it to the .env next to the project file") from None
         url = self._with_driver(self._absolute_sqlite(raw))
+        self._remember_secrets(url)
+        return url
+
+    def _remember_secrets(self, url: str) -> None:
+        """Note the values that must never be shown: the URL's password and secret-named variables."""
+        found = {value for name in env_names(self._template)
+                 if _SECRET_NAME.search(name) and (value := self._env.get(name))}
         password = urlsplit(url).password if "://" in url else None
         if password:
-            self._secrets = tuple({password, unquote(password), quote(unquote(password), safe="")})
-        return url
+            found |= {password, unquote(password)}
+        found |= {quote(value, safe="") for value in found}
+        self._secrets = tuple(v for v in found if len(v) >= 3)
 
     @property
     def display_url(self) -> str:
-        """The URL template with any literal password hidden (references stay references)."""
+        """The URL template with its password position hidden (for reprs, outcomes and errors)."""
         return redact_url(self._template)
 
     @property
@@ -80,7 +90,7 @@ class SqlDatabase:
             engine = sqlalchemy.create_engine(self.url())
         except ExecutionError:
             raise
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 (reported with context)
             raise self.error("cannot create a database engine", exc) from None
         if engine.dialect.name == "sqlite":
             _transactional_sqlite(sqlalchemy, engine)

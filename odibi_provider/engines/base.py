@@ -6,8 +6,9 @@ engine's is a ``pyspark.sql.DataFrame``. The runner never looks inside a frame.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Protocol, Sequence
+from typing import Any, Protocol
 
 from ..plan.model import ReadSpec, TestSpec, WriteSpec
 
@@ -22,6 +23,7 @@ class WriteOutcome:
     location: str
     mode: str
     skipped: bool = False  # an idempotent re-run of the same write id wrote nothing
+    frame_rows: int | None = None  # rows in the frame that was written, when the write learned it
     details: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -73,7 +75,18 @@ class Engine(Protocol):
     def validate(self, frame: Frame, tests: Sequence[TestSpec]) -> ValidationOutcome:
         """Run validation tests; split rows failing ``quarantine`` tests from the rest."""
 
-    def count(self, frame: Frame) -> int: ...
+    def count(self, frame: Frame) -> int:
+        """Rows in ``frame``; may compute a lazy frame."""
+
+    def known_count(self, frame: Frame) -> int | None:
+        """Rows in ``frame`` if known without scanning the data (Arrow length, Parquet metadata), else None."""
+
+    def materialize(self, frame: Frame) -> Frame:
+        """Compute a lazy frame once so later uses do not recompute it; eager frames come back as they are."""
+
+    def handoff(self, frame: Frame, write: WriteSpec | None, connection: Any) -> Frame:
+        """What downstream nodes in this process receive: a cheap scan of what was written, or the
+        materialized frame when the node wrote nothing."""
 
     def schema(self, frame: Frame) -> list[tuple[str, str]]:
         """``[(column, type), ...]`` in the engine's type names."""

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 from .._suggest import did_you_mean, known
 from ..errors import Problem
 from .models import NAME_PATTERN, ProjectConfig, _step_kind
-from .yaml_source import LocDict, LocList, format_path, locate
+from .yaml_source import format_path, locate
 
 # words users bring from other tools, mapped to the odibi value they mean
 _SYNONYMS = {"merge": "upsert", "insert": "append", "replace": "overwrite", "insert_new": "append_once",
@@ -42,16 +42,19 @@ def _data_path(loc: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
         last = index == len(loc) - 1
         if segment == "[key]":
             continue
-        if isinstance(current, dict) and segment in current:
-            path.append(segment)
-            current = current[segment]
-        elif isinstance(current, list) and isinstance(segment, int) and segment < len(current):
+        if _contains(current, segment):
             path.append(segment)
             current = current[segment]
         elif last or not isinstance(current, (dict, list)):
             path.append(segment)
             current = None
     return tuple(path)
+
+
+def _contains(container: Any, segment: Any) -> bool:
+    if isinstance(container, dict):
+        return segment in container
+    return isinstance(container, list) and isinstance(segment, int) and 0 <= segment < len(container)
 
 
 def _describe(item: dict[str, Any], path: tuple[Any, ...], data: Any) -> tuple[str, str | None]:
@@ -112,8 +115,7 @@ def _known_keys(path: tuple[Any, ...], data: Any) -> list[str]:
             if not args:
                 return []
             annotation = args[-1]
-        current = current[segment] if isinstance(current, (LocDict, LocList, dict, list)) and _has(
-            current, segment) else None
+        current = current[segment] if _contains(current, segment) else None
     annotation = _pick(annotation, current)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         names = []
@@ -121,12 +123,6 @@ def _known_keys(path: tuple[Any, ...], data: Any) -> list[str]:
             names.append(field.alias or name)
         return names
     return []
-
-
-def _has(container: Any, segment: Any) -> bool:
-    if isinstance(container, dict):
-        return segment in container
-    return isinstance(segment, int) and 0 <= segment < len(container)
 
 
 def _field(model: type[BaseModel], name: Any) -> Any:

@@ -3,10 +3,11 @@ resolve substitutions and validate into a :class:`ProjectConfig`, collecting eve
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from pydantic import ValidationError
 

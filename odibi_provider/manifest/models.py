@@ -109,7 +109,7 @@ class ReadConfig(StrictModel):
     incremental: Incremental | None = None
 
     @model_validator(mode="after")
-    def _one_source(self) -> "ReadConfig":
+    def _one_source(self) -> ReadConfig:
         given = [k for k in ("path", "table", "query") if getattr(self, k)]
         if len(given) != 1:
             raise ValueError("a read needs exactly one of 'path', 'table' or 'query'"
@@ -130,7 +130,7 @@ class WriteConfig(StrictModel):
     partition_by: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _target_and_keys(self) -> "WriteConfig":
+    def _target_and_keys(self) -> WriteConfig:
         if bool(self.path) == bool(self.table):
             raise ValueError("a write needs exactly one of 'path' or 'table'")
         if self.mode in ("upsert", "append_once") and not self.keys:
@@ -306,7 +306,7 @@ class NodeConfig(StrictModel):
         return value
 
     @model_validator(mode="after")
-    def _params_need_transformer(self) -> "NodeConfig":
+    def _params_need_transformer(self) -> NodeConfig:
         if self.params and not self.transformer:
             raise ValueError("'params' are for a built-in 'transformer'; set 'transformer' or move them "
                              "into a transform step's params")

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from ..errors import Problem
 
@@ -47,7 +48,7 @@ class Environment:
     process: Mapping[str, str] = field(default_factory=lambda: os.environ)
 
     @classmethod
-    def for_project(cls, project_dir: Path) -> "Environment":
+    def for_project(cls, project_dir: Path) -> Environment:
         return cls(dotenv=read_dotenv(project_dir / ".env"))
 
     def get(self, name: str) -> str | None:

@@ -12,9 +12,10 @@ import json
 import logging
 import os
 import tempfile
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .._gc import paused_gc
 from ..errors import Problem
@@ -118,7 +119,7 @@ def _read_cached(entry_file: Path, project_file: Path) -> Plan | None:
         if _fingerprint(entry["env_refs"], entry["date_refs"], project_file.parent) != entry["fingerprint"]:
             return None
         return Plan.from_json(entry["plan"])
-    except Exception as exc:  # noqa: BLE001 - a stale or foreign cache entry is simply rebuilt
+    except Exception as exc:  # noqa: BLE001 (a stale or foreign cache entry is rebuilt)
         log.debug("ignoring plan cache %s: %s", entry_file, exc)
         return None
 

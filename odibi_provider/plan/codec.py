@@ -6,8 +6,9 @@ import dataclasses
 import json
 import types
 import typing
-from functools import lru_cache
-from typing import Any, Callable
+from collections.abc import Callable
+from functools import cache
+from typing import Any
 
 from ..errors import OdibiError
 from .frozen import FrozenMap
@@ -44,7 +45,7 @@ def _identity(value: Any) -> Any:
     return value
 
 
-@lru_cache(maxsize=None)
+@cache
 def _decoder(annotation: Any) -> Decoder:
     """A decoder specialised once per annotation (fast: the Plan of 10,000 nodes decodes in ~0.1 s)."""
     origin = typing.get_origin(annotation)

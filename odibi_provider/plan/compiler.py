@@ -76,19 +76,26 @@ def compile_plan(loaded: LoadedProject, *, registry: Registry | None = None, sou
         connections=tuple(connections.values()), vars=FrozenMap(config.vars),
         story=StorySpec(**config.story.model_dump()), system=SystemSpec(**config.system.model_dump()),
         env=loaded.env, description=config.description, owner=config.owner, source_hash=source_hash,
-        env_refs=loaded.env_refs, date_refs=loaded.date_refs, transform_modules=tuple(modules),
+        env_refs=loaded.env_refs, date_refs=loaded.date_refs, transform_modules=tuple(_transform_sources(loaded)),
         disabled=tuple(disabled))
 
 
-def _load_transforms(loaded: LoadedProject, registry: Registry, report: Any) -> list[str]:
+def _transform_sources(loaded: LoadedProject) -> list[str]:
+    """The project's transform modules as written (``transforms.py``, ``lib/x.py``, ``pkg.mod``): what a
+    fresh process (an Airflow or Dagster task loading a cached Plan) passes to ``Registry.load_module``."""
     modules = list(loaded.config.transforms)
     if "transforms.py" not in modules and (loaded.project_dir / "transforms.py").is_file():
         modules.insert(0, "transforms.py")
+    return modules
+
+
+def _load_transforms(loaded: LoadedProject, registry: Registry, report: Any) -> list[str]:
+    modules = _transform_sources(loaded)
     loaded_names = []
     for index, module in enumerate(modules):
         try:
             loaded_names.append(registry.load_module(module, loaded.project_dir))
-        except Exception as exc:  # noqa: BLE001 - any import failure is reported, located
+        except Exception as exc:  # noqa: BLE001 (any import failure becomes a located problem)
             last = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
             where = f" ({last.filename}:{last.lineno})" if last else ""
             report(f"cannot import transforms '{module}': {type(exc).__name__}: {exc}{where}",
@@ -111,7 +118,8 @@ def _build_nodes(loaded: LoadedProject, builder: NodeBuilder, report: Any) -> tu
     seen_pipelines: dict[str, int] = {}
     for pi, pipeline in enumerate(config.pipelines):
         if pipeline.pipeline in seen_pipelines:
-            report(f"duplicate pipeline name '{pipeline.pipeline}' (also pipelines[{seen_pipelines[pipeline.pipeline]}])",
+            first = seen_pipelines[pipeline.pipeline]
+            report(f"duplicate pipeline name '{pipeline.pipeline}' (also pipelines[{first}])",
                    ("pipelines", pi, "pipeline"), code="duplicate", hint="pipeline names must be unique")
             continue
         seen_pipelines[pipeline.pipeline] = pi
@@ -191,8 +199,8 @@ def _resolves(target: str, entries: dict[str, _Entry], disabled: list[str], repo
                hint="enable that node or remove the dependency")
     else:
         report(f"unknown node '{target}'", path, code="reference", node=entry.node.id,
-               hint=did_you_mean(target, known_ids - {entry.node.id}) or "reference nodes as 'name' in the same pipeline "
-                                                       "or '$pipeline.node' in inputs")
+               hint=did_you_mean(target, known_ids - {entry.node.id})
+               or "reference nodes as 'name' in the same pipeline or '$pipeline.node' in inputs")
     return False
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import graphlib
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 
 def topological_levels(upstream: Mapping[str, Iterable[str]]) -> list[list[str]]:

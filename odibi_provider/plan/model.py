@@ -12,7 +12,7 @@ from typing import Any
 
 from .frozen import EMPTY, FrozenMap
 
-PLAN_FORMAT = 1
+PLAN_FORMAT = 2  # 2: transform_modules hold sources (transforms.py), not derived module names
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,7 +247,7 @@ class Plan:
         return plan_to_json(self, indent=indent)
 
     @classmethod
-    def from_json(cls, text: str) -> "Plan":
+    def from_json(cls, text: str) -> Plan:
         from .codec import plan_from_json
 
         return plan_from_json(text)

@@ -4,8 +4,9 @@ connections exist and fit the format, functions resolve, and params bind to thei
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from .._suggest import did_you_mean, known
 from ..errors import Problem, RegistryError

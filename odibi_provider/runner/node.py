@@ -55,7 +55,7 @@ def run_node(plan: Plan, node_id: str, context: RunContext | None = None) -> Nod
             _execute(ctx, node, trace)
             error = None
             break
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a result, an event and a story
+        except Exception as exc:  # noqa: BLE001 (every failure becomes a result, an event and a story)
             error = exc
             if attempt < attempts and not isinstance(exc, ValidationFailed):
                 delay = node.retry.delay(attempt) if node.retry else 0

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from ..errors import OdibiError
 from ..hooks.events import Event, event_type
@@ -149,7 +150,7 @@ class _Scheduler:
         if self.progress is not None:
             try:
                 self.progress(node_id, state, result)
-            except Exception:  # noqa: BLE001 - a progress display never fails the run
+            except Exception:
                 log.debug("progress callback failed", exc_info=True)
 
 
@@ -163,7 +164,7 @@ def _finish_story(ctx: RunContext, run: RunResult) -> RunResult:
         writer.finish()
         html = render_run_html(writer.story_dir)
         return RunResult(run.run_id, run.project, run.results, run.duration_s, str(html), run.ignored_failures)
-    except Exception as exc:  # noqa: BLE001 - the story never fails the run
+    except Exception as exc:  # noqa: BLE001 (the story never fails the run)
         log.warning("could not render the run story: %s", exc)
         return run
 

@@ -8,7 +8,7 @@ Several selectors (space or comma separated) are unioned.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from .._suggest import did_you_mean
 from ..errors import OdibiError

@@ -3,9 +3,10 @@ registered Python functions (which receive a pandas DataFrame and a :class:`Step
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from ..errors import ExecutionError
 from ..plan.model import PlanNode, StepSpec

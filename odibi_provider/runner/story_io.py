@@ -20,7 +20,7 @@ def story_writer(ctx: RunContext) -> StoryWriter:
     return StoryWriter(ctx.story_root, ctx.run_id, project=ctx.plan.project)
 
 
-def record_story(ctx: RunContext, node: PlanNode, trace: "Trace", *, status: str, error: Exception | None,
+def record_story(ctx: RunContext, node: PlanNode, trace: Trace, *, status: str, error: Exception | None,
                  attempts: int, finished: float) -> str | None:
     """Write the node's JSON story fragment; return its path (None when stories are off or it failed)."""
     if not (ctx.story_enabled and ctx.plan.story.enabled):
@@ -37,7 +37,7 @@ def record_story(ctx: RunContext, node: PlanNode, trace: "Trace", *, status: str
             quarantined_rows=validation.quarantined_rows if validation else 0, write=trace.write,
             error=ErrorRecord.from_exception(error) if error else None)
         return str(story_writer(ctx).write_node(story).story_path)
-    except Exception as exc:  # noqa: BLE001 - a story failure is logged, never fatal
+    except Exception as exc:  # noqa: BLE001 (a story failure is logged, never fatal)
         log.warning("could not write the story of %s: %s", node.id, exc)
         return None
 

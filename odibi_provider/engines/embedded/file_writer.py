@@ -88,6 +88,8 @@ def _merge(table: Any, target: Path, fmt: str, mode: str, keys: Sequence[str], o
            con: Any, where: str) -> tuple[Any, int]:
     """The existing rows combined with ``table`` by ``keys``; returns (all rows, rows written)."""
     existing = read_location(str(target), fmt, _read_options(fmt, options), con, where)
+    if existing.num_rows == 0:  # an empty json-lines file has no columns to match on
+        return table, table.num_rows
     missing = [k for k in keys if k not in existing.column_names]
     if missing:
         from ...errors import ExecutionError

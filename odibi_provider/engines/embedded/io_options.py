@@ -11,7 +11,7 @@ from ...errors import ExecutionError
 READ_OPTIONS: dict[str, frozenset[str]] = {
     "csv": frozenset({"header", "delimiter", "sep", "quote", "escape", "skip", "null_values", "nullstr", "dtype",
                       "types", "all_varchar", "ignore_errors", "columns", "encoding", "dateformat",
-                      "timestampformat"}),
+                      "timestampformat", "strict_mode"}),
     "json": frozenset({"lines", "columns", "ignore_errors", "dateformat", "timestampformat"}),
     "parquet": frozenset({"columns", "union_by_name", "hive_partitioning"}),
     "delta": frozenset({"version", "versionAsOf", "timestampAsOf", "columns"}),

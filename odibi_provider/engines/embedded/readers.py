@@ -56,7 +56,8 @@ def _read_csv(location: str, o: Mapping[str, Any], con: Any, where: str) -> Tabl
         "escape": o.get("escape"), "skip": o.get("skip"), "nullstr": o.get("null_values", o.get("nullstr")),
         "all_varchar": o.get("all_varchar"), "ignore_errors": o.get("ignore_errors"),
         "encoding": o.get("encoding"), "dateformat": o.get("dateformat"),
-        "timestampformat": o.get("timestampformat"), "union_by_name": True if len(files) > 1 else None,
+        "timestampformat": o.get("timestampformat"), "strict_mode": o.get("strict_mode"),
+        "union_by_name": True if len(files) > 1 else None,
     }
     dtype = o.get("dtype", o.get("types"))
     if isinstance(dtype, str):

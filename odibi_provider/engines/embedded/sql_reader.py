@@ -33,7 +33,7 @@ def read_sql(spec: ReadSpec, connection: Any, options: Mapping[str, Any], where:
             return arrow_from_rows(names, _rows(result, chunk), types)
     except OdibiError:
         raise
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 (reported with context)
         raise connection.error(f"cannot read {spec.table or 'the query'}", exc) from None
 
 

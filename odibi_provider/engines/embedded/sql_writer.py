@@ -44,7 +44,7 @@ def write_sql(table: Any, name: str, connection: Any, mode: str, keys: Sequence[
             _record(sa, conn, writes, write_id, dataset, rows)
     except OdibiError:
         raise
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 (reported with context)
         raise connection.error(f"cannot write table '{dataset}' ({mode})", exc) from None
     return WriteOutcome(rows, connection.location(dataset), mode, details=details)
 

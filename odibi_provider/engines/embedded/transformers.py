@@ -73,8 +73,7 @@ class Params:
 
     def names(self, key: str, *, allow_empty: bool = False) -> list[str]:
         """A string or a list of strings."""
-        value = self.params.get(key)
-        items = [value] if isinstance(value, str) else value
+        items = [value] if isinstance(value := self.params.get(key), str) else value
         if not isinstance(items, (list, tuple)) or not all(isinstance(v, str) and v for v in items):
             self.fail(key, f"expected a name or a list of names, got {value!r}")
         if not items and not allow_empty:
@@ -87,18 +86,16 @@ class Params:
 
     def column(self, name: str, key: str, *, of: Sequence[str] | None = None, where: str = "df") -> str:
         available = self.columns if of is None else list(of)
-        exact = {c.lower(): c for c in available}
-        if name.lower() in exact:
-            return exact[name.lower()]
-        self.fail(key, unknown("column", name, available, f"columns of {where}"))
+        if (found := {c.lower(): c for c in available}.get(name.lower())) is None:
+            self.fail(key, unknown("column", name, available, f"columns of {where}"))
+        return found
 
     def mapping(self, key: str, *, values: type | tuple[type, ...] | None = str) -> dict[str, Any]:
         value = self.params.get(key)
         what = "names to SQL text" if values is str else "names to values"
         if not isinstance(value, Mapping) or not value or not all(isinstance(k, str) and k for k in value):
             self.fail(key, f"expected a non-empty mapping of {what}, got {value!r}")
-        bad = [k for k, v in value.items() if values is not None and not isinstance(v, values)]
-        if bad:
+        if bad := [k for k, v in value.items() if values is not None and not isinstance(v, values)]:
             self.fail(key, f"expected a mapping of {what}; '{bad[0]}' maps to {value[bad[0]]!r}")
         return dict(value)
 

@@ -1,9 +1,14 @@
 """Validation tests as SQL: each row-level test becomes a boolean flag that is true where a row fails.
 
-One query computes every flag and counts the failing rows of each test (a single scan of the data; a
-``unique`` test adds a window over its key columns). Only when a ``quarantine`` test failed does a second
-query materialise the flags next to the rows, which are then split with Arrow filters. ``row_count`` is a
-table-level check read from the frame's length: it fails as a whole and flags no rows.
+Scans of the data:
+- without ``quarantine`` tests, one query counts the failing rows of every test and returns one row;
+- with ``quarantine`` tests, one query returns only the flag columns, row-aligned with the frame (DuckDB
+  keeps insertion order when there is no window), so counts are Arrow sums and the split is an Arrow filter
+  of the original table (no copy of the data through DuckDB);
+- a ``unique`` test is a window over its keys, which does not keep row order (nor may a ``custom_sql``
+  condition with a window or a subquery): then the counting query runs first and, only if a quarantine
+  test failed, a second query puts the flags next to the rows.
+``row_count`` is a table-level check on the frame's length: it fails as a whole and flags no rows.
 
 Semantics: nulls pass every test except ``not_null`` (``custom_sql`` rows where the condition is null
 fail); ``unique`` compares keys with nulls equal, as pandas ``duplicated`` does; ``regex_match`` uses
@@ -13,8 +18,10 @@ the whole value) on the value cast to text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import reduce
 from typing import Any
 
 import pyarrow as pa
@@ -40,7 +47,8 @@ class Check:
     spec: TestSpec
     flag: str | None
     subject: str  # what a failing row has: "nulls in order_id"
-    window: bool = False
+    window: bool = False  # the flag holds a window function (QUALIFY, not WHERE)
+    ordered: bool = True  # the flag query keeps the input's row order (no window, no subquery)
 
     @property
     def sql(self) -> str:
@@ -98,7 +106,7 @@ def compile_check(spec: TestSpec, columns: Sequence[str]) -> Check:
             flag = "(" + " OR ".join(f"{ident(c)} IS NULL" for c in cols) + ")"
             return Check(spec, flag, f"nulls in {', '.join(cols)}")
         flag = f"(count(*) OVER (PARTITION BY {', '.join(map(ident, cols))}) > 1)"
-        return Check(spec, flag, f"a duplicate {shown}", window=True)
+        return Check(spec, flag, f"a duplicate {shown}", window=True, ordered=False)
     if kind == "accepted_values":
         col = _column(spec, _arg(spec, "column", str, "a column name"), columns)
         values = [v for v in _arg(spec, "values", (list, tuple), "a list of values") if v is not None]
@@ -113,8 +121,7 @@ def compile_check(spec: TestSpec, columns: Sequence[str]) -> Check:
         flag = f"coalesce(NOT regexp_matches(CAST({ident(col)} AS VARCHAR), {literal(pattern)}), false)"
         return Check(spec, flag, f"{col} not matching {pattern!r}")
     if kind == "custom_sql":
-        condition = _arg(spec, "condition", str, "a SQL condition")
-        return Check(spec, f"(NOT coalesce(({condition}), false))", f"the condition `{condition}` false or null")
+        return _custom_sql(spec)
     if kind == "row_count":
         _bounds(spec)
         return Check(spec, None, "")
@@ -130,6 +137,14 @@ def _range(spec: TestSpec, columns: Sequence[str]) -> Check:
     flag = f"coalesce(({' OR '.join(parts)}), false)" if parts else "false"
     lo, hi = "-inf" if low is None else low, "inf" if high is None else high
     return Check(spec, flag, f"{col} outside [{lo}, {hi}]")
+
+
+def _custom_sql(spec: TestSpec) -> Check:
+    condition = _arg(spec, "condition", str, "a SQL condition")
+    window = bool(re.search(r"\bover\b", condition, re.IGNORECASE))
+    subquery = bool(re.search(r"\bselect\b", condition, re.IGNORECASE))
+    return Check(spec, f"(NOT coalesce(({condition}), false))", f"the condition `{condition}` false or null",
+                 window=window, ordered=not (window or subquery))
 
 
 def _rows(n: int) -> str:
@@ -155,21 +170,19 @@ def outcome(check: Check, failed: int, total: int) -> TestOutcome:
     return TestOutcome(spec.name, spec.type, spec.on_fail, failed == 0, failed, message, check.sql)
 
 
+def _flag(i: int) -> str:
+    return ident(f"__odibi_{i}")
+
+
 def _flags(checks: Sequence[Check]) -> str:
-    return ", ".join(f"{c.flag} AS {ident(f'__odibi_{i}')}" for i, c in enumerate(checks))
+    return ", ".join(f"{c.flag} AS {_flag(i)}" for i, c in enumerate(checks))
 
 
-def count_failures(checks: Sequence[Check], frame: pa.Table, run: Run) -> list[int]:
-    """Failing rows per row-level check, in one query over ``frame``."""
-    if not checks:
-        return []
-    counts = ", ".join(f"count_if({ident(f'__odibi_{i}')})" for i in range(len(checks)))
-    query = f"SELECT {counts} FROM (SELECT {_flags(checks)} FROM df)"
+def _query(query: str, checks: Sequence[Check], frame: pa.Table, run: Run) -> pa.Table:
     try:
-        row = run(query, {"df": frame}).to_pylist()[0]
+        return run(query, {"df": frame})
     except ExecutionError as exc:
         raise _locate(checks, frame, run, exc) from exc
-    return [int(v or 0) for v in row.values()]
 
 
 def _locate(checks: Sequence[Check], frame: pa.Table, run: Run, error: ExecutionError) -> ExecutionError:
@@ -182,32 +195,64 @@ def _locate(checks: Sequence[Check], frame: pa.Table, run: Run, error: Execution
     return ExecutionError(f"validation failed to run: {error}")
 
 
-def split(frame: pa.Table, failed: Sequence[Check], quarantine: Sequence[Check], run: Run
-          ) -> tuple[pa.Table, pa.Table]:
-    """(valid, quarantined): rows failing a ``quarantine`` check move out, with the names of every test they
-    failed in ``_odibi_failed_tests`` (comma-separated)."""
-    flags = [ident(f"__odibi_{i}") for i in range(len(failed))]
+def count_failures(checks: Sequence[Check], frame: pa.Table, run: Run) -> list[int]:
+    """Failing rows per row-level check: one query over ``frame`` returning one row."""
+    if not checks:
+        return []
+    counts = ", ".join(f"count_if({_flag(i)})" for i in range(len(checks)))
+    row = _query(f"SELECT {counts} FROM (SELECT {_flags(checks)} FROM df)", checks, frame, run).to_pylist()[0]
+    return [int(v or 0) for v in row.values()]
+
+
+def _failed_names(checks: Sequence[Check], counts: Sequence[int]) -> str:
+    """SQL for the comma-separated names of the checks a row failed (over the flag columns)."""
+    names = ", ".join(f"CASE WHEN {_flag(i)} THEN {literal(c.spec.name)} END"
+                      for i, c in enumerate(checks) if counts[i])
+    return f"concat_ws(', ', {names})"
+
+
+def flag_and_split(frame: pa.Table, checks: Sequence[Check], quarantine: Sequence[int], run: Run
+                   ) -> tuple[list[int], pa.Table, pa.Table | None]:
+    """Counts, valid and quarantined rows from one flags-only scan (no window checks: DuckDB keeps the
+    insertion order, so the flags line up with ``frame`` and Arrow filters split it without a copy)."""
+    flags = _query(f"SELECT {_flags(checks)} FROM df", checks, frame, run)
+    if flags.num_rows != frame.num_rows:
+        raise ExecutionError("validation flags do not line up with the data; this is a bug, please report it")
+    counts = [int(pc.sum(flags.column(i)).as_py() or 0) for i in range(len(checks))]
+    if not any(counts[i] for i in quarantine):
+        return counts, frame, None
+    mask = reduce(pc.or_, (flags.column(i) for i in quarantine))
     keep = [c for c in frame.column_names if c != FAILED_COLUMN]
-    names = ", ".join(f"CASE WHEN {f} THEN {literal(c.spec.name)} END" for f, c in zip(flags, failed, strict=True))
-    is_quarantined = " OR ".join(f for f, c in zip(flags, failed, strict=True) if c in quarantine)
+    failed = run(f"SELECT {_failed_names(checks, counts)} FROM df", {"df": flags.filter(mask)}).column(0)
+    quarantined = frame.filter(mask).select(keep).append_column(FAILED_COLUMN, failed)
+    return counts, frame.filter(pc.invert(mask)).select(keep), quarantined
+
+
+def split(frame: pa.Table, checks: Sequence[Check], counts: Sequence[int], quarantine: Sequence[int], run: Run
+          ) -> tuple[pa.Table, pa.Table]:
+    """(valid, quarantined) when a window check is present: one query puts the flags next to the rows."""
+    keep = [c for c in frame.column_names if c != FAILED_COLUMN]
+    is_quarantined = " OR ".join(_flag(i) for i in quarantine)
     query = (f"SELECT {', '.join(map(ident, keep))}, ({is_quarantined}) AS {ident(QUARANTINE_FLAG)}, "
-             f"concat_ws(', ', {names}) AS {ident(FAILED_COLUMN)} FROM (SELECT *, {_flags(failed)} FROM df)")
+             f"{_failed_names(checks, counts)} AS {ident(FAILED_COLUMN)} FROM (SELECT *, {_flags(checks)} FROM df)")
     table = run(query, {"df": frame})
     mask = table.column(QUARANTINE_FLAG)
-    valid = table.filter(pc.invert(mask)).select(keep)
-    return valid, table.filter(mask).drop_columns([QUARANTINE_FLAG])
+    return table.filter(pc.invert(mask)).select(keep), table.filter(mask).drop_columns([QUARANTINE_FLAG])
 
 
 def validate(frame: pa.Table, tests: Sequence[TestSpec], run: Run) -> ValidationOutcome:
-    """Run ``tests`` over ``frame``; rows failing a ``quarantine`` test are split out."""
+    """Run ``tests`` over ``frame``; rows failing a ``quarantine`` test move to ``quarantined``."""
     checks = [compile_check(t, frame.column_names) for t in tests]
-    row_checks = [c for c in checks if c.flag is not None]
-    counts = dict(zip((id(c) for c in row_checks), count_failures(row_checks, frame, run), strict=True))
-    outcomes = tuple(outcome(c, counts.get(id(c), 0), frame.num_rows) for c in checks)
-    failed = [c for c in row_checks if counts[id(c)]]
-    quarantine = [c for c in failed if c.spec.on_fail == "quarantine"]
-    if not quarantine:
-        return ValidationOutcome(tests=outcomes, valid=frame)
-    valid, quarantined = split(frame, failed, quarantine, run)
+    rows = [c for c in checks if c.flag is not None]
+    quarantine = [i for i, c in enumerate(rows) if c.spec.on_fail == "quarantine"]
+    valid, quarantined = frame, None
+    if quarantine and all(c.ordered for c in rows):
+        counts, valid, quarantined = flag_and_split(frame, rows, quarantine, run)
+    else:
+        counts = count_failures(rows, frame, run)
+        if any(counts[i] for i in quarantine):
+            valid, quarantined = split(frame, rows, counts, quarantine, run)
+    by_check = {id(c): n for c, n in zip(rows, counts, strict=True)}
+    outcomes = tuple(outcome(c, by_check.get(id(c), 0), frame.num_rows) for c in checks)
     return ValidationOutcome(tests=outcomes, valid=valid, quarantined=quarantined,
-                             quarantined_rows=quarantined.num_rows)
+                             quarantined_rows=0 if quarantined is None else quarantined.num_rows)

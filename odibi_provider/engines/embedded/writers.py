@@ -71,7 +71,8 @@ def _check(table: Any, spec: WriteSpec, keys: Sequence[str], where: str) -> None
         raise ExecutionError(f"{where}: partition_by is not supported for {spec.format}; "
                              f"use one of {', '.join(PARTITIONED_FORMATS)} or drop partition_by")
     names = set(table.column_names)
-    for label, columns in (("key", keys), ("partition_by", spec.partition_by)):
+    merge_keys = keys if spec.mode in ("upsert", "append_once") else ()
+    for label, columns in (("key", merge_keys), ("partition_by", spec.partition_by)):
         missing = [c for c in columns if c not in names]
         if missing:
             raise ExecutionError(f"{where}: {label} column(s) {missing} are not in the data "

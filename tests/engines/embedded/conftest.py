@@ -54,3 +54,21 @@ def lake(tmp_path: Path) -> Any:
     from odibi_provider.connections.local import LocalConnection
 
     return LocalConnection("lake", "lake", tmp_path)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def sql_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    """An open sql connection: a SQLite file in ``tmp_path``, or a fresh schema in the session's PostgreSQL."""
+    from odibi_provider.connections.sql import SqlDatabase
+    from odibi_provider.manifest.substitution import Environment
+
+    if request.param == "sqlite":
+        db = SqlDatabase("warehouse", "sqlite:///warehouse.db", None, Environment(process={}), project_dir=tmp_path)
+    else:
+        server = request.getfixturevalue("postgres")
+        schema = request.getfixturevalue("pg_schema")
+        env = Environment(process={"PG_PASSWORD": server.password})
+        url = f"postgresql://{server.user}:${{env:PG_PASSWORD}}@{server.host}:{server.port}/{server.dbname}"
+        db = SqlDatabase("warehouse", url, schema, env)
+    yield db
+    db.dispose()

@@ -108,6 +108,39 @@ def test_warn_and_fail_keep_every_row(engine: Any) -> None:
     assert result.valid is ORDERS and result.quarantined is None
 
 
+@pytest.mark.parametrize("with_window", [pytest.param(False, id="flags-only scan"),
+                                         pytest.param(True, id="with a unique (window) test")])
+def test_quarantine_keeps_row_order_and_lines_up_flags(engine: Any, with_window: bool) -> None:
+    n = 20_000
+    frame = pa.table({"id": list(range(n)), "v": [None if i % 7 == 0 else i for i in range(n)]})
+    tests = [spec("not_null", "v_present", "quarantine", columns=["v"]),
+             spec("custom_sql", "small", "quarantine", condition="id < 19990")]
+    tests += [spec("unique", "ids", "warn", columns=["id"])] if with_window else []
+    result = engine.validate(frame, tests)
+    valid_ids = [i for i in range(n) if i % 7 and i < 19990]
+    assert [t.failed_rows for t in result.tests][:2] == [len(range(0, n, 7)), 10]
+    assert sorted(result.valid.column("id").to_pylist()) == valid_ids
+    if not with_window:
+        assert result.valid.column("id").to_pylist() == valid_ids
+    failed = {r["id"]: r[FAILED_COLUMN] for r in result.quarantined.to_pylist()}
+    assert len(failed) == result.quarantined_rows == n - len(valid_ids)
+    assert failed[0] == "v_present" and failed[19991] == "small" and failed[19992] == "v_present, small"
+    assert all(r["v"] is None or r["id"] >= 19990 for r in result.quarantined.to_pylist())
+
+
+@pytest.mark.parametrize("condition", [
+    pytest.param("amount <= 2 * avg(amount) OVER ()", id="window"),
+    pytest.param("amount <= (SELECT 2 * avg(amount) FROM df)", id="subquery"),
+])
+def test_custom_sql_with_window_or_subquery_quarantines_the_right_rows(engine: Any, condition: str) -> None:
+    result = engine.validate(ORDERS, [spec("custom_sql", "not_huge", "quarantine", condition=condition)])
+    (outcome,) = result.tests
+    assert outcome.failed_rows == 2
+    assert engine.count(engine.sql(outcome.sql, {"df": ORDERS})) == 2
+    assert sorted(r["order_id"] or 0 for r in result.quarantined.to_pylist()) == [0, 5]
+    assert sorted(result.valid.column("order_id").to_pylist()) == [1, 2, 2]
+
+
 def test_a_passing_quarantine_test_moves_nothing(engine: Any) -> None:
     result = engine.validate(ORDERS, [spec("range", on_fail="quarantine", column="amount", min=-100)])
     assert result.tests[0].passed and result.quarantined is None and result.valid is ORDERS

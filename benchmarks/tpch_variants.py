@@ -1,0 +1,77 @@
+"""The three ways the medallion benchmark does the same work: odibi (run_project), raw DuckDB, plain pandas.
+
+Each variant runs in its own subprocess (``python -m benchmarks.tpch_variants VARIANT DATA OUT``) so the
+parent can read that child's own peak memory (``os.wait4``).
+"""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+from benchmarks.tpch_queries import QUERIES, TABLES, silver_sql
+
+
+def project_yaml(data: Path, out: Path, *, engine: str = "pandas") -> str:
+    """The odibi project: bronze (CSV -> Parquet), silver (typed), gold (Q1, Q3, Q5, Q6, Q10)."""
+    bronze = [f"      - name: {t}\n"
+              f"        read: {{connection: raw, format: csv, path: {t}.csv, options: {{header: true}}}}\n"
+              f"        write: {{connection: lake, format: parquet, path: bronze/{t}.parquet}}" for t in TABLES]
+    silver = [f"      - name: {t}\n        inputs: {{src: $bronze.{t}}}\n"
+              f"        transform: {{steps: [{{sql: \"{silver_sql(t, 'src')}\"}}]}}\n"
+              f"        write: {{connection: lake, format: parquet, path: silver/{t}.parquet}}" for t in TABLES]
+    gold = []
+    for name, (tables, sql) in QUERIES.items():
+        inputs = ", ".join(f"{t}: $silver.{t}" for t in tables)
+        body = textwrap.indent(textwrap.dedent(sql).strip(), " " * 14)
+        gold.append(f"      - name: {name}\n        inputs: {{{inputs}}}\n        transform:\n          steps:\n"
+                    f"            - |\n{body}\n"
+                    f"        write: {{connection: lake, format: parquet, path: gold/{name}.parquet}}")
+    return (f"project: tpch\nengine: {engine}\nconnections:\n  raw: {{type: local, base_path: '{data}'}}\n"
+            f"  lake: {{type: local, base_path: '{out}'}}\nstory: {{connection: lake, path: _stories}}\n"
+            f"system: {{connection: lake, path: _system}}\npipelines:\n"
+            f"  - pipeline: bronze\n    layer: bronze\n    nodes:\n" + "\n".join(bronze) + "\n"
+            "  - pipeline: silver\n    layer: silver\n    nodes:\n" + "\n".join(silver) + "\n"
+            "  - pipeline: gold\n    layer: gold\n    nodes:\n" + "\n".join(gold) + "\n")
+
+
+def run_odibi(data: Path, out: Path, workers: int = 2) -> None:
+    from odibi_provider.runner import run_project
+
+    (out / "project").mkdir(parents=True, exist_ok=True)
+    project = out / "project" / "odibi.yaml"
+    project.write_text(project_yaml(data, out), encoding="utf-8")
+    result = run_project(project, workers=workers)
+    if not result.ok:
+        raise SystemExit(f"odibi run failed: {[(r.node_id, r.error) for r in result.results if r.error]}")
+
+
+def run_duckdb(data: Path, out: Path) -> None:
+    import duckdb
+
+    con = duckdb.connect()
+    for layer in ("bronze", "silver", "gold"):
+        (out / layer).mkdir(parents=True, exist_ok=True)
+    for t in TABLES:
+        con.execute(f"COPY (SELECT * FROM read_csv('{data / t}.csv', header=true)) "
+                    f"TO '{out}/bronze/{t}.parquet' (FORMAT parquet)")
+    for t in TABLES:
+        source = f"read_parquet('{out}/bronze/{t}.parquet')"
+        con.execute(f"COPY ({silver_sql(t, source)}) TO '{out}/silver/{t}.parquet' (FORMAT parquet)")
+    for t in TABLES:
+        con.execute(f"CREATE VIEW {t} AS SELECT * FROM read_parquet('{out}/silver/{t}.parquet')")
+    for name, (_, sql) in QUERIES.items():
+        con.execute(f"COPY ({sql}) TO '{out}/gold/{name}.parquet' (FORMAT parquet)")
+
+
+def run_pandas(data: Path, out: Path) -> None:
+    from benchmarks.tpch_pandas import run
+
+    run(data, out)
+
+
+VARIANTS = {"odibi": run_odibi, "duckdb": run_duckdb, "pandas": run_pandas}
+
+if __name__ == "__main__":
+    VARIANTS[sys.argv[1]](Path(sys.argv[2]), Path(sys.argv[3]))
