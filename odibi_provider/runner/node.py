@@ -69,28 +69,36 @@ def run_node(plan: Plan, node_id: str, context: RunContext | None = None) -> Nod
 
 
 def _execute(ctx: RunContext, node: PlanNode, trace: Trace) -> None:
+    """Frames may be lazy (a query not yet run): nothing here forces a scan the write does not need."""
     engine = ctx.engine_for(node.engine)
     relations, frame = gather(ctx, node)
-    trace.rows_in = {name: engine.count(f) for name, f in relations.items()}
+    trace.rows_in = {name: n for name, f in relations.items() if (n := engine.known_count(f)) is not None}
     if node.read is not None:
         frame = engine.read(node.read, ctx.connection(node.read.connection))
         frame, _ = apply_incremental(ctx, node, engine, frame)
-        trace.rows_in["read"] = engine.count(frame)
     trace.schema_in = engine.schema(frame)
     frame = apply_steps(ctx, node, frame, relations, trace.sql)
     if node.tests:
         frame = _validate(ctx, node, engine, frame, trace)
-    trace.rows_out = engine.count(frame)
     trace.schema_out = engine.schema(frame)
+    consumers = bool(ctx.plan.downstream(node.id))
+    if node.write is not None:
+        connection = ctx.connection(node.write.connection)
+        trace.write = engine.write(frame, node.write, connection, write_id=ctx.write_id(node.id))
+        trace.rows_out = trace.write.frame_rows if trace.write.frame_rows is not None else engine.count(frame)
+        save_mark(ctx, node, engine, frame)
+        output = engine.handoff(frame, node.write, connection) if consumers else frame
+    else:
+        frame = output = engine.materialize(frame)
+        trace.rows_out = engine.count(frame)
+        if ctx.persist_intermediate and consumers:
+            engine.write_intermediate(frame, ctx.intermediate_location(node.id))
+    if node.read is not None and not node.steps and not node.tests:
+        trace.rows_in["read"] = trace.rows_out
     if ctx.story_enabled and ctx.plan.story.enabled:
         trace.sample = engine.sample(frame, ctx.plan.story.max_sample_rows)
-    if node.write is not None:
-        trace.write = engine.write(frame, node.write, ctx.connection(node.write.connection),
-                                   write_id=ctx.write_id(node.id))
-        save_mark(ctx, node, engine, frame)
-    elif ctx.persist_intermediate and ctx.plan.downstream(node.id):
-        engine.write_intermediate(frame, ctx.intermediate_location(node.id))
-    ctx.memory[node.id] = frame
+    if consumers:
+        ctx.memory[node.id] = output
 
 
 def _validate(ctx: RunContext, node: PlanNode, engine: Any, frame: Any, trace: Trace) -> Any:

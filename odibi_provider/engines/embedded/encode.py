@@ -8,14 +8,18 @@ from pathlib import Path
 from typing import Any
 
 from .io_options import quote_ident, sql_literal
+from .lazy import LazyQuery
 
 
 def encode(con: Any, table: Any, dest: Path, fmt: str, options: Mapping[str, Any], *,
-           partition_by: Sequence[str] = (), pattern: str | None = None) -> None:
-    """Write ``table`` to ``dest``: a file, or with ``partition_by`` a directory of hive folders."""
+           partition_by: Sequence[str] = (), pattern: str | None = None) -> int:
+    """Write ``table`` (Arrow, or a :class:`LazyQuery` streamed by COPY) to ``dest``: a file, or with
+    ``partition_by`` a directory of hive folders. Returns the rows written."""
+    if isinstance(table, LazyQuery):
+        return _copy(con, table, dest, fmt, options, partition_by, pattern)
     if fmt == "excel":
         _excel(table, dest, options)
-        return
+        return int(table.num_rows)
     name = f"_odibi_out_{uuid.uuid4().hex}"
     con.register(name, table)
     try:
@@ -28,6 +32,20 @@ def encode(con: Any, table: Any, dest: Path, fmt: str, options: Mapping[str, Any
         con.execute(f"COPY (SELECT * FROM {quote_ident(name)}) TO {sql_literal(str(dest))} ({', '.join(copy)})")
     finally:
         con.unregister(name)
+    return int(table.num_rows)
+
+
+def _copy(con: Any, lazy: LazyQuery, dest: Path, fmt: str, options: Mapping[str, Any],
+          partition_by: Sequence[str], pattern: str | None) -> int:
+    lazy.register(con)
+    copy = _copy_options(fmt, options)
+    if partition_by:
+        copy.append(f"PARTITION_BY ({', '.join(quote_ident(c) for c in partition_by)})")
+        copy.append("OVERWRITE_OR_IGNORE true")
+        if pattern:
+            copy.append(f"FILENAME_PATTERN {sql_literal(pattern)}")
+    result = con.execute(f"COPY ({lazy.sql}) TO {sql_literal(str(dest))} ({', '.join(copy)})").fetchone()
+    return int(result[0]) if result else 0
 
 
 def _copy_options(fmt: str, o: Mapping[str, Any]) -> list[str]:

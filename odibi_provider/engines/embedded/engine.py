@@ -1,7 +1,9 @@
 """EmbeddedEngine: DuckDB over Arrow tables (``engine: pandas`` in a project).
 
 One in-memory DuckDB database per engine; every call works on its own cursor, so nodes may run in
-parallel threads. Frames are ``pyarrow.Table``; Python transforms get pandas through :meth:`to_pandas`.
+parallel threads. A frame is a ``pyarrow.Table`` or a :class:`~.lazy.LazyQuery`: file reads and SQL
+steps stay lazy and a write streams them with one DuckDB COPY; validation, Python functions and
+handing a result to other nodes materialize it to Arrow. Python transforms get pandas.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ from ...errors import ExecutionError
 from ...plan.frozen import FrozenMap
 from ...plan.model import ReadSpec, TestSpec, WriteSpec
 from ..base import ValidationOutcome, WriteOutcome
+from .lazy import LazyQuery, compose
+
+Frame = Any  # pyarrow.Table | LazyQuery
 
 
 class EmbeddedEngine:
@@ -49,63 +54,134 @@ class EmbeddedEngine:
         finally:
             cur.close()
 
-    def read(self, spec: ReadSpec, connection: Any, *, options: Mapping[str, Any] | None = None) -> pa.Table:
-        from .readers import read_table
+    def read(self, spec: ReadSpec, connection: Any, *, options: Mapping[str, Any] | None = None) -> Frame:
+        """csv/json/parquet on a local connection read lazily (a scan); other formats into Arrow."""
+        from .readers import read_table, scan_sql
 
         if options:
             spec = dataclasses.replace(spec, options=FrozenMap({**spec.options, **options}))
+        scan = scan_sql(spec, connection)
+        if scan is not None:
+            lazy = self._bind(scan, {}, what=f"reading {spec.format} '{spec.path}'")
+            return dataclasses.replace(lazy, scan_format=spec.format)
         with self.cursor() as con:
             return read_table(spec, connection, con)
 
-    def write(self, frame: pa.Table, spec: WriteSpec, connection: Any, *, write_id: str) -> WriteOutcome:
-        from .writers import write_table
+    def write(self, frame: Frame, spec: WriteSpec, connection: Any, *, write_id: str) -> WriteOutcome:
+        """Write atomically; a lazy frame bound for csv/json/parquet streams through one COPY, and
+        later samples and hand-offs scan what was written instead of running the query again."""
+        from .writers import STREAMED_FORMATS, STREAMED_MODES, write_table
 
+        streams = spec.format in STREAMED_FORMATS and spec.mode in STREAMED_MODES
+        if isinstance(frame, LazyQuery) and not streams:
+            frame = self.materialize(frame)
         with self.cursor() as con:
-            return write_table(frame, spec, connection, write_id=write_id, con=con)
+            outcome = write_table(frame, spec, connection, write_id=write_id, con=con)
+        if isinstance(frame, LazyQuery) and spec.mode == "overwrite" and spec.path:
+            frame.cache["written"] = self.handoff(frame, spec, connection)
+        return outcome
 
-    def sql(self, query: str, relations: Mapping[str, Any]) -> pa.Table:
-        return self.run(query, relations)
+    def sql(self, query: str, relations: Mapping[str, Any]) -> Frame:
+        """A lazy frame for ``query`` over ``relations`` (checked now, run when it is written or needed)."""
+        sql, tables = compose(query, relations)
+        return self._bind(sql, tables, what="SQL", names=relations)
 
-    def run(self, query: str, relations: Mapping[str, Any], *, what: str = "SQL") -> pa.Table:
-        """Run ``query`` with each relation registered under its name; DuckDB errors become ExecutionError."""
+    def _bind(self, sql: str, tables: Mapping[str, Any], *, what: str,
+              names: Mapping[str, Any] | None = None) -> LazyQuery:
+        """Bind ``sql`` (resolve names and types, run nothing) into a LazyQuery."""
         with self.cursor() as cur:
             try:
-                for name, frame in relations.items():
-                    cur.register(name, frame)
-                result = cur.sql(query)
+                for name, table in tables.items():
+                    cur.register(name, table)
+                rel = cur.sql(sql)
+                if rel is None:
+                    raise ExecutionError(f"{what} returned no rows: a step must be a query (SELECT ... FROM df)")
+                return LazyQuery(sql, tuple(rel.columns), tuple(str(t) for t in rel.types), dict(tables))
+            except duckdb.Error as exc:
+                raise ExecutionError(f"{what} failed: {exc}\n  tables available: {known(names or {})}") from exc
+
+    def run(self, query: str, relations: Mapping[str, Any], *, what: str = "SQL") -> pa.Table:
+        """Run ``query`` now into Arrow; relations may be Arrow or lazy. DuckDB errors become ExecutionError."""
+        sql, tables = compose(query, relations)
+        with self.cursor() as cur:
+            try:
+                for name, table in tables.items():
+                    cur.register(name, table)
+                result = cur.sql(sql)
                 if result is None:
                     raise ExecutionError(f"{what} returned no rows: a step must be a query (SELECT ... FROM df)")
                 return result.to_arrow_table()
             except duckdb.Error as exc:
                 raise ExecutionError(f"{what} failed: {exc}\n  tables available: {known(relations)}") from exc
 
-    def transformer(self, name: str, params: Mapping[str, Any], frame: pa.Table,
-                    relations: Mapping[str, Any]) -> tuple[pa.Table, str]:
+    def transformer(self, name: str, params: Mapping[str, Any], frame: Frame,
+                    relations: Mapping[str, Any]) -> tuple[Frame, str]:
         from .transformers import build_sql
 
         others = {k: _column_names(v) for k, v in relations.items() if k != "df"}
-        query = build_sql(name, params, frame.column_names, others)
-        return self.run(query, {**relations, "df": frame}, what=f"transformer '{name}'"), query
+        query = build_sql(name, params, _column_names(frame), others)
+        sql, tables = compose(query, {**relations, "df": frame})
+        return self._bind(sql, tables, what=f"transformer '{name}'", names={**relations, "df": frame}), query
 
-    def validate(self, frame: pa.Table, tests: Sequence[TestSpec]) -> ValidationOutcome:
+    def validate(self, frame: Frame, tests: Sequence[TestSpec]) -> ValidationOutcome:
         from .validation import validate
 
-        return validate(frame, tests, self.run)
+        return validate(self.materialize(frame), tests, self.run)
 
-    def count(self, frame: pa.Table) -> int:
+    def count(self, frame: Frame) -> int:
+        if isinstance(frame, LazyQuery):
+            if "table" in frame.cache:
+                return int(frame.cache["table"].num_rows)
+            source = frame.cache.get("written", frame)
+            return int(self.run("SELECT count(*) AS n FROM df", {"df": source}).column(0)[0].as_py())
         return int(frame.num_rows)
 
-    def schema(self, frame: pa.Table) -> list[tuple[str, str]]:
+    def known_count(self, frame: Frame) -> int | None:
+        """Arrow tables and Parquet scans (row counts are in the file footers); None for other lazy frames."""
+        if not isinstance(frame, LazyQuery):
+            return int(frame.num_rows)
+        if "table" in frame.cache or frame.scan_format == "parquet":
+            return self.count(frame)
+        return None
+
+    def materialize(self, frame: Frame) -> pa.Table:
+        if not isinstance(frame, LazyQuery):
+            return frame
+        with self.cursor() as cur:
+            try:
+                return frame.materialize(cur)
+            except duckdb.Error as exc:
+                raise ExecutionError(f"running the query failed: {exc}") from exc
+
+    def handoff(self, frame: Frame, write: WriteSpec | None, connection: Any) -> Frame:
+        """What downstream nodes get: the dataset as written (a lazy scan for csv/json/parquet, so an
+        upsert hands over the merged table exactly as a separate process would read it), else the
+        frame materialized once."""
+        if isinstance(frame, LazyQuery) and "written" in frame.cache:
+            return frame.cache["written"]
+        if write is not None:
+            spec = ReadSpec(connection=write.connection, format=write.format, path=write.path, table=write.table)
+            return self.read(spec, connection)
+        return self.materialize(frame)
+
+    def schema(self, frame: Frame) -> list[tuple[str, str]]:
         """``[(column, DuckDB type), ...]``, e.g. ``("amount", "DECIMAL(10,2)")``."""
+        if isinstance(frame, LazyQuery):
+            return list(zip(frame.columns, frame.types, strict=True))
         with self.cursor() as cur:
             rel = cur.from_arrow(frame)
             return [(col, str(kind)) for col, kind in zip(rel.columns, rel.types, strict=True)]
 
-    def sample(self, frame: pa.Table, n: int) -> list[dict[str, Any]]:
+    def sample(self, frame: Frame, n: int) -> list[dict[str, Any]]:
+        if isinstance(frame, LazyQuery):
+            cached = frame.cache.get("table")
+            frame = cached if cached is not None else self.run(
+                f"SELECT * FROM df LIMIT {max(int(n), 0)}", {"df": frame.cache.get("written", frame)})
         return [{k: jsonable(v) for k, v in row.items()} for row in frame.slice(0, max(n, 0)).to_pylist()]
 
-    def to_pandas(self, frame: pa.Table) -> Any:
+    def to_pandas(self, frame: Frame) -> Any:
         """A pandas DataFrame; integer and boolean columns with nulls become nullable (Int64, boolean)."""
+        frame = self.materialize(frame)
         df = frame.to_pandas()
         for field, column in zip(frame.schema, frame.columns, strict=True):
             if column.null_count and (pa.types.is_integer(field.type) or pa.types.is_boolean(field.type)):
@@ -126,7 +202,7 @@ class EmbeddedEngine:
             raise ExecutionError(f"cannot convert the DataFrame to Arrow: {exc}; make each column one type "
                                  "(e.g. df[col] = df[col].astype(str))") from exc
 
-    def write_intermediate(self, frame: pa.Table, location: str) -> None:
+    def write_intermediate(self, frame: Frame, location: str) -> None:
         """Parquet at ``location``, atomically: a temp file in the same folder, then rename.
 
         No fsync: an intermediate is recomputable, so after a machine crash a missing or stale one only
@@ -134,6 +210,7 @@ class EmbeddedEngine:
         """
         path = _local_path(location)
         path.parent.mkdir(parents=True, exist_ok=True)
+        frame = self.materialize(frame)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as fh:

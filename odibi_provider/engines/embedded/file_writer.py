@@ -36,35 +36,42 @@ def write_files(table: Any, target: Path, fmt: str, mode: str, keys: Sequence[st
     """Write ``table`` to the file dataset at ``target`` in ``mode``."""
     recover(target)
     sid = safe_id(write_id)
-    rows = table.num_rows
     if mode == "append":
-        _append(table, target, fmt, options, partition_by, sid, con)
+        rows = frame_rows = _append(table, target, fmt, options, partition_by, sid, con)
     else:
-        if mode in ("upsert", "append_once") and dataset_exists(str(target)):
+        merged = mode in ("upsert", "append_once") and dataset_exists(str(target))
+        frame_rows = None if merged else getattr(table, "num_rows", None)
+        if merged:
+            frame_rows = table.num_rows
             table, rows = _merge(table, target, fmt, mode, keys, options, con, where)
-        _overwrite(table, target, fmt, options, partition_by, sid, con)
-    return WriteOutcome(rows_written=rows, location=str(target), mode=mode,
+            _overwrite(table, target, fmt, options, partition_by, sid, con)
+        else:
+            rows = frame_rows = _overwrite(table, target, fmt, options, partition_by, sid, con)
+    return WriteOutcome(rows_written=rows, location=str(target), mode=mode, frame_rows=frame_rows,
                         details={"format": fmt, "write_id": write_id, "layout": _layout(target)})
 
 
 def _overwrite(table: Any, target: Path, fmt: str, options: Mapping[str, Any], partition_by: Sequence[str],
-               sid: str, con: Any) -> None:
+               sid: str, con: Any) -> int:
     if partition_by or target.is_dir():
         with staged(target, directory=True) as stage:
-            _encode_into(con, table, stage, fmt, options, partition_by, sid)
+            rows = _encode_into(con, table, stage, fmt, options, partition_by, sid)
             commit(stage, target)
-        return
-    write_file_atomically(target, lambda stage: encode(con, table, stage, fmt, options))
+        return rows
+    counts: list[int] = []
+    write_file_atomically(target, lambda stage: counts.append(encode(con, table, stage, fmt, options)))
+    return counts[0]
 
 
 def _append(table: Any, target: Path, fmt: str, options: Mapping[str, Any], partition_by: Sequence[str],
-            sid: str, con: Any) -> None:
+            sid: str, con: Any) -> int:
     part = f"part-{sid}.{PART_EXTENSION[fmt]}"
     if target.is_dir() and not partition_by:
-        write_file_atomically(target / part, lambda stage: encode(con, table, stage, fmt, options))
-        return
+        counts: list[int] = []
+        write_file_atomically(target / part, lambda stage: counts.append(encode(con, table, stage, fmt, options)))
+        return counts[0]
     with staged(target, directory=True) as stage:
-        _encode_into(con, table, stage, fmt, options, partition_by, sid)
+        rows = _encode_into(con, table, stage, fmt, options, partition_by, sid)
         if target.is_dir():
             link_tree(target, stage, skip=lambda p: p.name.startswith((f"part-{sid}_", f"part-{sid}.")))
         elif target.is_file() and partition_by:
@@ -73,15 +80,15 @@ def _append(table: Any, target: Path, fmt: str, options: Mapping[str, Any], part
         elif target.is_file():
             os.link(target, stage / f"{BASE_PART}.{PART_EXTENSION[fmt]}")
         commit(stage, target)
+    return rows
 
 
 def _encode_into(con: Any, table: Any, stage: Path, fmt: str, options: Mapping[str, Any],
-                 partition_by: Sequence[str], sid: str) -> None:
-    """Encode into a staged directory: hive folders, or one part file."""
+                 partition_by: Sequence[str], sid: str) -> int:
+    """Encode into a staged directory: hive folders, or one part file. Returns the rows written."""
     if partition_by:
-        encode(con, table, stage, fmt, options, partition_by=partition_by, pattern=f"part-{sid}_{{i}}")
-    else:
-        encode(con, table, stage / f"part-{sid}.{PART_EXTENSION[fmt]}", fmt, options)
+        return encode(con, table, stage, fmt, options, partition_by=partition_by, pattern=f"part-{sid}_{{i}}")
+    return encode(con, table, stage / f"part-{sid}.{PART_EXTENSION[fmt]}", fmt, options)
 
 
 def _merge(table: Any, target: Path, fmt: str, mode: str, keys: Sequence[str], options: Mapping[str, Any],

@@ -32,6 +32,18 @@ def read_table(spec: ReadSpec, connection: Any, con: Any) -> Table:
                          storage_options=connection.storage_options())
 
 
+def scan_sql(spec: ReadSpec, connection: Any) -> str | None:
+    """The DuckDB query that scans ``spec`` (csv, json, parquet on a local connection), else None.
+
+    Lets the engine stream a read into SQL steps and a write without materializing it.
+    """
+    if spec.format not in _SCANNED or not spec.path or not getattr(connection, "is_local", False):
+        return None
+    where = f"connection '{spec.connection}', {spec.format} {_source(spec)}"
+    options = check_options("read", spec.format, spec.options, where)
+    return _READERS[spec.format](connection.resolve(spec.path), options, None, where)
+
+
 def read_location(location: str, fmt: str, options: Mapping[str, Any], con: Any, where: str, *,
                   storage_options: Mapping[str, str] | None = None) -> Table:
     """Read the data at an absolute ``location`` (also used by writers to merge with existing data)."""
@@ -132,8 +144,10 @@ def _read_delta(location: str, o: Mapping[str, Any], storage: dict[str, str], wh
 
 
 def _select(con: Any, source: str, columns: Any) -> Table:
+    """Run the scan into Arrow, or with ``con=None`` return its SQL (see :func:`scan_sql`)."""
     projection = ", ".join(quote_ident(c) for c in columns) if columns else "*"
-    return con.sql(f"SELECT {projection} FROM {source}").to_arrow_table()
+    query = f"SELECT {projection} FROM {source}"
+    return query if con is None else con.sql(query).to_arrow_table()
 
 
 def _header(value: Any) -> bool | None:
@@ -154,6 +168,7 @@ def _require_local(connection: Any, where: str) -> None:
                              "point the read at a connection of type local")
 
 
+_SCANNED = ("csv", "json", "parquet")
 _READERS: dict[str, Callable[..., Table]] = {
     "csv": _read_csv, "json": _read_json, "parquet": _read_parquet, "excel": _read_excel, "delta": _read_delta,
 }

@@ -18,8 +18,12 @@ from ...errors import ExecutionError, OdibiError
 from ...plan.model import WriteSpec
 from ..base import WriteOutcome
 from .io_options import FILE_FORMATS, check_options
+from .lazy import LazyQuery
 
 MODES = ("overwrite", "append", "upsert", "append_once")
+# a lazy frame is streamed by DuckDB COPY for these; anything else is materialized first
+STREAMED_FORMATS = ("csv", "json", "parquet")
+STREAMED_MODES = ("overwrite", "append")
 PARTITIONED_FORMATS = ("csv", "json", "parquet", "delta")
 
 
@@ -29,6 +33,8 @@ def write_table(table: Any, spec: WriteSpec, connection: Any, *, write_id: str, 
     options = check_options("write", spec.format, spec.options, where)
     keys = _keys(spec, options)
     _check(table, spec, keys, where)
+    if isinstance(table, LazyQuery) and not (spec.format in STREAMED_FORMATS and spec.mode in STREAMED_MODES):
+        table = table.materialize(con)
     if spec.format == "sql":
         from .sql_writer import write_sql
 

@@ -61,7 +61,7 @@ def test_importing_engines_loads_no_engine_library() -> None:
 def test_sql_sees_df_and_named_relations(engine: Any) -> None:
     sales = pa.table({"store": [1, 2, 1], "amount": [5, 7, 3]})
     stores = pa.table({"store": [1, 2], "city": ["Oslo", "Rome"]})
-    result = engine.sql("SELECT city, sum(amount) AS total FROM df JOIN load_stores USING (store) "
+    result = engine.run("SELECT city, sum(amount) AS total FROM df JOIN load_stores USING (store) "
                         "GROUP BY city ORDER BY city", {"df": sales, "load_stores": stores})
     assert isinstance(result, pa.Table)
     assert result.to_pylist() == [{"city": "Oslo", "total": 8}, {"city": "Rome", "total": 7}]
@@ -82,7 +82,7 @@ def test_sql_is_thread_safe_with_same_relation_names(engine: Any) -> None:
         try:
             barrier.wait()
             for _ in range(20):
-                out = engine.sql("SELECT min(x) AS lo, count(*) AS n FROM df", {"df": frame})
+                out = engine.materialize(engine.sql("SELECT min(x) AS lo, count(*) AS n FROM df", {"df": frame}))
                 results.setdefault(i, []).append(out.to_pylist()[0]["lo"])
         except BaseException as exc:  # noqa: BLE001 (reported with context)
             errors.append(exc)
@@ -181,7 +181,7 @@ def test_read_and_write_through_a_real_connection(engine: Any, tmp_path: Path) -
     conn = LocalConnection("local", str(tmp_path), tmp_path)
     (tmp_path / "a.csv").write_text("x;y\n1;a\n2;b\n")
     spec = ReadSpec(connection="local", format="csv", path="a.csv", options=FrozenMap({"header": True}))
-    table = engine.read(spec, conn, options={"delimiter": ";"})
+    table = engine.materialize(engine.read(spec, conn, options={"delimiter": ";"}))
     assert table.to_pylist() == [{"x": 1, "y": "a"}, {"x": 2, "y": "b"}]
     outcome = engine.write(table, WriteSpec(connection="local", format="parquet", path="o.parquet"), conn,
                            write_id="run-1")
