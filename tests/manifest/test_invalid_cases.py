@@ -50,3 +50,14 @@ def test_all_problems_are_collected_not_just_the_first(tmp_path: Path) -> None:
     assert any("invalid name 'a-b'" in m for m in messages)
     assert any("unknown key 'colour'" in m for m in messages)
     assert any("invalid value 'merge'" in m for m in messages)
+
+
+VALID = sorted((Path(__file__).parent / "cases" / "valid").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("case", VALID, ids=[c.stem for c in VALID])
+def test_valid_projects_compile(case: Path, tmp_path: Path) -> None:
+    shutil.copy(case, tmp_path / "odibi.yaml")
+    plan = compile_project(tmp_path)
+    assert plan.nodes and plan.levels
+    assert {n.id for n in plan.nodes} == {i for level in plan.levels for i in level}
