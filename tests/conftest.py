@@ -1,12 +1,14 @@
-"""Shared fixtures: temporary projects written from YAML text."""
+"""Shared fixtures: temporary projects written from YAML text, and one PostgreSQL server per session."""
 
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.fixtures.postgres import PostgresServer, PostgresUnavailable, SharedServer
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
@@ -30,3 +32,14 @@ def make_project(tmp_path: Path) -> ProjectFactory:
         return root / "odibi.yaml"
 
     return make
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL server started for the session (initdb in a temp folder, free loopback port)."""
+    try:
+        server = SharedServer.acquire()
+    except PostgresUnavailable as exc:
+        pytest.skip(f"PostgreSQL cannot start on this machine: {exc}")
+    yield server
+    SharedServer.release()

@@ -22,6 +22,12 @@ _SECRET_NAME = re.compile(r"(?i)pass|pwd|secret|token|key|credential")
 _DRIVERS = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg"}
 
 
+def sqlalchemy_url(url: str) -> str:
+    """``url`` with the driver this package installs: ``postgresql://`` -> ``postgresql+psycopg://``."""
+    scheme, sep, rest = url.partition("://")
+    return f"{_DRIVERS.get(scheme, scheme)}{sep}{rest}"
+
+
 def redact_url(url: str) -> str:
     """``url`` with its password hidden: ``postgresql://user:***@host/db``, ``?password=***``."""
     return _QUERY_PASSWORD.sub(r"\1=***", _PASSWORD.sub(lambda m: f"{m.group('head')}:***@", url))
@@ -50,7 +56,7 @@ class SqlDatabase:
             raise ExecutionError(
                 f"connection '{self.name}': environment variable '{variable}' is not set; "
                 f"export {variable}=... or add it to the .env next to the project file") from None
-        url = self._with_driver(self._absolute_sqlite(raw))
+        url = sqlalchemy_url(self._absolute_sqlite(raw))
         self._remember_secrets(url)
         return url
 
@@ -126,11 +132,6 @@ class SqlDatabase:
         path, query_sep, query = database.partition("?")
         absolute = (self._project_dir / path).resolve()
         return f"{head}:///{absolute}{query_sep}{query}"
-
-    @staticmethod
-    def _with_driver(url: str) -> str:
-        scheme, sep, rest = url.partition("://")
-        return f"{_DRIVERS.get(scheme, scheme)}{sep}{rest}"
 
     def __repr__(self) -> str:
         return f"SqlDatabase(name={self.name!r}, url={self.display_url!r}, schema={self.schema!r})"

@@ -114,7 +114,9 @@ class SqlTableSink(EventSink):
     def _ensure_table(self) -> tuple[Any, Any]:
         if self._table is None:
             sa = _sqlalchemy()
-            engine = sa.create_engine(self.url, **self._engine_options)
+            from ..connections.sql import sqlalchemy_url
+
+            engine = sa.create_engine(sqlalchemy_url(self.url), **self._engine_options)
             table = event_table(sa, self.table_name, self.schema)
             try:
                 table.metadata.create_all(engine, checkfirst=True)

@@ -15,10 +15,9 @@ from .._suggest import did_you_mean, known
 from ..errors import Problem, ProjectError
 from .diagnostics import node_id_at, problems_from_validation
 from .models import ProjectConfig
+from .project_file import find_project_file
 from .substitution import Environment, Substituter
 from .yaml_source import LocDict, LocList, format_path, load_yaml, locate
-
-PROJECT_FILE_NAMES = ("odibi.yaml", "odibi.yml", "project.yaml", "project.yml")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,21 +43,6 @@ class LoadedProject:
         kwargs.setdefault("node", node_id_at(path, self.data))
         return Problem(message, path=format_path(path), file=loc[0] if loc else str(self.project_file),
                        line=loc[1] if loc else None, **kwargs)
-
-
-def find_project_file(path: str | Path) -> Path:
-    """The project YAML for ``path``: the file itself, or the conventional file name in a folder."""
-    path = Path(path).expanduser()
-    if path.is_dir():
-        for name in PROJECT_FILE_NAMES:
-            if (path / name).is_file():
-                return (path / name).resolve()
-        raise ProjectError([Problem(f"no project file in folder {path}", file=str(path), code="file",
-                                    hint=f"create one of {', '.join(PROJECT_FILE_NAMES)} or pass the YAML file")])
-    if not path.exists():
-        raise ProjectError([Problem("project file not found", file=str(path), code="file",
-                                    hint="check the path, or run 'odibi-provider init DIR' to scaffold one")])
-    return path.resolve()
 
 
 def load_project(path: str | Path, *, env: str | None = None, vars: Mapping[str, Any] | None = None,

@@ -133,6 +133,10 @@ class WriteConfig(StrictModel):
     def _target_and_keys(self) -> WriteConfig:
         if bool(self.path) == bool(self.table):
             raise ValueError("a write needs exactly one of 'path' or 'table'")
+        raw = self.options.get("keys")
+        if raw is not None and not (isinstance(raw, str) or (
+                isinstance(raw, list) and all(isinstance(k, str) for k in raw))):
+            raise ValueError(f"options.keys must be a column name or a list of column names, got {raw!r}")
         if self.mode in ("upsert", "append_once") and not self.keys:
             raise ValueError(f"mode '{self.mode}' needs key columns: set 'merge_keys' or 'options.keys'")
         return self

@@ -15,15 +15,17 @@ import tempfile
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._gc import paused_gc
 from ..errors import Problem
-from ..manifest.loader import LoadedProject, find_project_file, load_project
+from ..manifest.project_file import find_project_file
 from ..manifest.substitution import Environment, Substituter
 from ..registry import Registry
-from .compiler import compile_plan
 from .model import PLAN_FORMAT, Plan
+
+if TYPE_CHECKING:  # the compile path (pydantic, the compiler) loads only on a cache miss
+    from ..manifest.loader import LoadedProject
 
 log = logging.getLogger(__name__)
 CACHE_DIR_ENV = "ODIBI_PROVIDER_CACHE_DIR"
@@ -38,6 +40,9 @@ def compile_project(path: str | Path, *, env: str | None = None, vars: Mapping[s
 def check_project(path: str | Path, *, env: str | None = None, vars: Mapping[str, Any] | None = None,
                   registry: Registry | None = None) -> tuple[Plan, tuple[Problem, ...]]:
     """Like :func:`compile_project`, also returning the warnings (e.g. a secret's variable not set here)."""
+    from ..manifest.loader import load_project
+    from .compiler import compile_plan
+
     with paused_gc():
         loaded = load_project(path, env=env, vars=vars)
         plan = compile_plan(loaded, registry=registry, source_hash=_files_hash(_source_files(loaded)))
@@ -54,6 +59,9 @@ def load_plan(path: str | Path, *, env: str | None = None, vars: Mapping[str, An
             plan = _read_cached(entry_file, project_file)
             if plan is not None:
                 return plan
+        from ..manifest.loader import load_project
+        from .compiler import compile_plan
+
         loaded = load_project(project_file, env=env, vars=vars)
         files = _source_files(loaded)
         plan = compile_plan(loaded, registry=registry, source_hash=_files_hash(files))

@@ -232,8 +232,12 @@ class Plan:
                 return spec
         raise KeyError(f"no connection '{name}' in the plan")
 
+    @cached_property
+    def _datasets_by_key(self) -> dict[str, DatasetSpec]:
+        return {d.key: d for d in self.datasets}
+
     def dataset(self, key: str) -> DatasetSpec | None:
-        return next((d for d in self.datasets if d.key == key), None)
+        return self._datasets_by_key.get(key)
 
     def pipeline(self, name: str) -> PipelineSpec:
         for spec in self.pipelines:

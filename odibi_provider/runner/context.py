@@ -31,7 +31,9 @@ class RunContext:
 
     ``retries="host"`` turns off the runner's own retries when Dagster or Airflow owns them.
     ``memory`` holds frames handed over in-process; hosts running one node per process leave it empty
-    and inputs are read from where upstream nodes persisted them.
+    and inputs are read from where upstream nodes persisted them. ``environment`` is where
+    ``${env:...}`` secrets resolve (default: the process environment over the project's ``.env``);
+    hosts overlay their own secrets (Dagster ``EnvVar``s, Airflow Connections) there.
     """
 
     plan: Plan
@@ -46,7 +48,7 @@ class RunContext:
     extras: Mapping[str, Any] = field(default_factory=dict)
     _connections: dict[str, Any] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _env: Environment | None = field(default=None, repr=False)
+    environment: Environment | None = field(default=None, repr=False)
 
     @property
     def project_dir(self) -> Path:
@@ -59,9 +61,10 @@ class RunContext:
         """The opened connection ``name`` (opened once per run; secrets resolved here)."""
         with self._lock:
             if name not in self._connections:
-                if self._env is None:
-                    self._env = Environment.for_project(self.project_dir)
-                self._connections[name] = open_connection(self.plan.connection(name), self.project_dir, self._env)
+                if self.environment is None:
+                    self.environment = Environment.for_project(self.project_dir)
+                self._connections[name] = open_connection(self.plan.connection(name), self.project_dir,
+                                                          self.environment)
             return self._connections[name]
 
     def write_id(self, node_id: str) -> str:

@@ -24,7 +24,7 @@ def _state_file(ctx: RunContext, node: PlanNode) -> Path:
 def apply_incremental(ctx: RunContext, node: PlanNode, engine: Any, frame: Any) -> tuple[Any, Any]:
     """Filter ``frame`` to rows past the mark (minus ``lookback`` when given); return (frame, mark)."""
     spec = node.read.incremental if node.read else None
-    if spec is None:
+    if spec is None or ctx.partition_key:  # a partition run reads its own window, not past the mark
         return frame, None
     path = _state_file(ctx, node)
     if not path.is_file():
@@ -41,7 +41,7 @@ def apply_incremental(ctx: RunContext, node: PlanNode, engine: Any, frame: Any) 
 def save_mark(ctx: RunContext, node: PlanNode, engine: Any, frame: Any) -> None:
     """Store the new high-water mark (the column's max in what was written)."""
     spec = node.read.incremental if node.read else None
-    if spec is None or not engine.count(frame):
+    if spec is None or ctx.partition_key or not engine.count(frame):
         return
     column = '"' + spec.column.replace('"', '""') + '"'
     rows = engine.sample(engine.sql(f"SELECT max({column}) AS mark FROM df", {"df": frame}), 1)

@@ -13,6 +13,7 @@ from ..engines.base import ValidationOutcome, WriteOutcome
 from ..errors import ExecutionError, OdibiError
 from ..hooks.events import Event
 from ..plan.model import Plan, PlanNode
+from ..story.record import mask_sample
 from .context import RunContext
 from .incremental import apply_incremental, save_mark
 from .inputs import gather
@@ -131,6 +132,8 @@ def _finish(ctx: RunContext, node: PlanNode, trace: Trace, error: Exception | No
         rows_written=trace.write.rows_written if trace.write else None,
         dataset_uri=dataset.uri if dataset else None, location=trace.write.location if trace.write else None,
         tests=tuple(tests), quarantined_rows=trace.validation.quarantined_rows if trace.validation else 0,
+        schema_out=tuple(tuple(c) for c in trace.schema_out),
+        sample=tuple(mask_sample(trace.sample, node.sensitive)),
         story_path=story_path, error=_message(error) if error else None,
         error_type=type(error).__name__ if error else None)
     if error:

@@ -24,6 +24,8 @@ class NodeResult:
     location: str | None = None
     tests: tuple[TestOutcome, ...] = ()
     quarantined_rows: int = 0
+    schema_out: tuple[tuple[str, str], ...] = ()
+    sample: tuple[Mapping[str, Any], ...] = ()  # masked where the node marks columns sensitive
     story_path: str | None = None
     error: str | None = None
     error_type: str | None = None

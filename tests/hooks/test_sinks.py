@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 import threading
 from pathlib import Path
@@ -88,7 +87,9 @@ def sqlite_url(tmp_path: Path) -> str:
 def rows(url: str, table: str = "odibi_events") -> list[dict[str, Any]]:
     import sqlalchemy as sa
 
-    engine = sa.create_engine(url)
+    from odibi_provider.connections.sql import sqlalchemy_url
+
+    engine = sa.create_engine(sqlalchemy_url(url))
     try:
         with engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(sa.text(f"SELECT * FROM {table} ORDER BY id"))]
@@ -148,11 +149,10 @@ def test_sql_sink_without_sqlalchemy_names_the_extra(monkeypatch: pytest.MonkeyP
         SqlTableSink("sqlite://").write(event())
 
 
-@pytest.mark.skipif(not os.environ.get("ODIBI_TEST_POSTGRES_URL"), reason="set ODIBI_TEST_POSTGRES_URL to run")
-def test_sql_sink_on_postgres() -> None:
+def test_sql_sink_on_postgres(postgres) -> None:
     import uuid
 
-    url, table = os.environ["ODIBI_TEST_POSTGRES_URL"], f"odibi_events_{uuid.uuid4().hex[:8]}"
+    url, table = postgres.url, f"odibi_events_{uuid.uuid4().hex[:8]}"
     sink = SqlTableSink(url, table=table)
     sink.handle(event(details={"k": "v"}))
     sink.close()
@@ -161,7 +161,9 @@ def test_sql_sink_on_postgres() -> None:
     finally:
         import sqlalchemy as sa
 
-        engine = sa.create_engine(url)
+        from odibi_provider.connections.sql import sqlalchemy_url
+
+        engine = sa.create_engine(sqlalchemy_url(url))
         with engine.begin() as conn:
             conn.execute(sa.text(f"DROP TABLE {table}"))
         engine.dispose()

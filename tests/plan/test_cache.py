@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from odibi_provider.manifest import loader
 from odibi_provider.plan import cache as plan_cache
 from odibi_provider.plan import load_plan
 
@@ -24,13 +25,13 @@ CODE = "from odibi_provider import transform\n@transform\ndef f(df):\n    return
 @pytest.fixture
 def counted_loads(monkeypatch):
     calls = []
-    real = plan_cache.load_project
+    real = loader.load_project
 
     def counting(*args, **kwargs):
         calls.append(args)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(plan_cache, "load_project", counting)
+    monkeypatch.setattr(loader, "load_project", counting)
     monkeypatch.setenv(plan_cache.CACHE_DIR_ENV, "")
     monkeypatch.delenv(plan_cache.CACHE_DIR_ENV)
     return calls

@@ -36,12 +36,17 @@ _DTYPES = {"str": "VARCHAR", "string": "VARCHAR", "object": "VARCHAR", "int": "B
            "date": "DATE"}
 
 
+# read options meant for the host, not the reader (``watch: true`` makes the Dagster adapter add a file sensor)
+HOST_OPTIONS = frozenset({"watch"})
+
+
 def check_options(kind: str, fmt: str, options: Mapping[str, Any], where: str) -> dict[str, Any]:
     """Return ``options`` as a dict, or raise naming the unknown keys and the accepted ones."""
     table = READ_OPTIONS if kind == "read" else WRITE_OPTIONS
     if fmt not in table:
         raise ExecutionError(f"{where}: unknown {kind} format '{fmt}'; use one of {', '.join(sorted(table))}")
     accepted = table[fmt]
+    options = {k: v for k, v in options.items() if k not in HOST_OPTIONS}
     unknown = sorted(set(options) - accepted)
     if unknown:
         from ..._suggest import did_you_mean

@@ -9,18 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.fixtures.postgres import PostgresServer, PostgresUnavailable, SharedServer
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresServer]:
-    """A PostgreSQL server started for the session (initdb in a temp folder, free loopback port)."""
-    try:
-        server = SharedServer.acquire()
-    except PostgresUnavailable as exc:
-        pytest.skip(f"PostgreSQL cannot start on this machine: {exc}")
-    yield server
-    SharedServer.release()
+from tests.fixtures.postgres import PostgresServer
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""The Dagster code location of this repository: the retail example project (``definitions.definitions``)."""

@@ -1,0 +1,140 @@
+"""``build_dag`` / ``build_dags``: one Airflow DAG per odibi pipeline, built from the Plan.
+
+The Plan comes from its on-disk cache, the translation is :func:`~odibi_provider.airflow.translator.dag_spec`
+(pure), and :func:`add_tasks` is the one place that instantiates operators, TaskGroups and Assets.
+When Airflow parses a DAG file to run one task it names the DAG it wants (the parsing context);
+``build_dags`` then builds only that DAG.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..extras import require
+from ..plan.cache import load_plan
+from .assets import asset, assets
+from .translator import AirflowTranslator, DagSpec, TaskSpec, dag_spec, pipeline_of
+
+require("airflow.sdk", purpose="the odibi Airflow provider")
+from airflow.sdk import DAG, TaskGroup, get_parsing_context  # noqa: E402
+
+from .operators.node import OdibiNodeOperator  # noqa: E402
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..hooks.manager import HookManager
+
+PathLike = str | os.PathLike[str]
+
+
+def build_dag(project_path: PathLike, pipeline: str, *, dag_id: str | None = None, env: str | None = None,
+              vars: Mapping[str, Any] | None = None, translator: AirflowTranslator | None = None,
+              operator_kwargs: Mapping[str, Any] | None = None, hooks: HookManager | None = None,
+              **dag_kwargs: Any) -> DAG:
+    """The DAG of one pipeline: a task per node in a TaskGroup per layer, dependencies from the Plan, an
+    outlet Asset per written dataset, scheduled on the Assets of the pipelines it reads (unless the
+    pipeline has its own ``schedule`` or ``dag_kwargs`` set one).
+
+    ``vars`` (templated) and ``env`` reach every task; ``operator_kwargs`` go to every operator (pool,
+    queue, ...); ``dag_kwargs`` go to ``DAG`` (``start_date``, ``default_args``, ``schedule``, ...).
+    """
+    plan = load_plan(project_path, env=env)
+    spec = dag_spec(plan, pipeline, translator)
+    return _dag(spec, os.fspath(project_path), dag_id=dag_id, env=env, vars=vars, hooks=hooks,
+                operator_kwargs=operator_kwargs, dag_kwargs=dag_kwargs)
+
+
+def build_dags(project_path: PathLike, *, env: str | None = None, vars: Mapping[str, Any] | None = None,
+               translator: AirflowTranslator | None = None, pipelines: Sequence[str] | None = None,
+               operator_kwargs: Mapping[str, Any] | None = None, hooks: HookManager | None = None,
+               **dag_kwargs: Any) -> dict[str, DAG]:
+    """One DAG per pipeline (or per name in ``pipelines``), by DAG id. In a DAG file::
+
+        globals().update(build_dags("/path/to/project"))
+
+    Pipelines that read each other's datasets are linked by Assets, not by task dependencies.
+    """
+    plan = load_plan(project_path, env=env)
+    tr = translator or AirflowTranslator()
+    names = list(pipelines) if pipelines is not None else [p.name for p in plan.pipelines]
+    by_dag_id = {tr.get_dag_id(plan, pipeline_of(plan, name)): name for name in names}
+    wanted = get_parsing_context().dag_id
+    if wanted in by_dag_id:  # a worker parsing this file to run one task of one DAG
+        by_dag_id = {wanted: by_dag_id[wanted]}
+    return {dag_id: _dag(dag_spec(plan, name, tr), os.fspath(project_path), env=env, vars=vars, hooks=hooks,
+                         operator_kwargs=operator_kwargs, dag_kwargs=dag_kwargs)
+            for dag_id, name in by_dag_id.items()}
+
+
+def _dag(spec: DagSpec, project_path: str, *, dag_id: str | None = None, env: str | None,
+         vars: Mapping[str, Any] | None, hooks: HookManager | None, operator_kwargs: Mapping[str, Any] | None,
+         dag_kwargs: Mapping[str, Any]) -> DAG:
+    kwargs: dict[str, Any] = {"schedule": schedule_of(spec), "description": spec.description,
+                              "tags": list(spec.tags), "doc_md": _doc(spec, project_path)}
+    kwargs.update(dag_kwargs)
+    kwargs["tags"] = list(dict.fromkeys([*spec.tags, *dag_kwargs.get("tags", ())]))  # added to, not replaced
+    with DAG(dag_id or spec.dag_id, **kwargs) as dag:
+        add_tasks(spec.tasks, dag=dag, project_path=project_path, groups=dict(spec.groups), env=env, vars=vars,
+                  hooks=hooks, operator_kwargs=operator_kwargs)
+    return dag
+
+
+def schedule_of(spec: DagSpec) -> Any:
+    """A cron/preset string, the list of Assets this DAG waits for (all of them), or None (manual)."""
+    if spec.schedule:
+        return spec.schedule
+    if spec.asset_schedule:
+        return [asset(uri) for uri in spec.asset_schedule]
+    return None
+
+
+def add_tasks(tasks: Sequence[TaskSpec], *, dag: DAG, project_path: str, parent_group: TaskGroup | None = None,
+              groups: Mapping[str, str] | None = None, env: str | None = None,
+              vars: Mapping[str, Any] | None = None, hooks: HookManager | None = None,
+              operator_kwargs: Mapping[str, Any] | None = None) -> dict[str, OdibiNodeOperator]:
+    """Instantiate one operator per spec (in its layer TaskGroup under ``parent_group``) and wire the
+    dependencies between them; return the operators by node id."""
+    layer_groups: dict[str, TaskGroup] = {}
+    operators: dict[str, OdibiNodeOperator] = {}
+    for task in tasks:
+        group = parent_group
+        if task.group_id:
+            group = layer_groups.get(task.group_id)
+            if group is None:
+                group = layer_groups[task.group_id] = TaskGroup(
+                    group_id=task.group_id, tooltip=(groups or {}).get(task.group_id, ""), dag=dag,
+                    parent_group=parent_group)
+        kwargs: dict[str, Any] = {**task.retry_kwargs, **(operator_kwargs or {})}
+        if task.owner:
+            kwargs.setdefault("owner", task.owner)
+        if task.doc_md:
+            kwargs.setdefault("doc_md", task.doc_md)
+        operators[task.node_id] = OdibiNodeOperator(
+            task_id=task.task_id, project_path=project_path, node_id=task.node_id, env=env, vars=vars, hooks=hooks,
+            dag=dag, task_group=group, outlets=assets(task.outlets), inlets=assets(task.inlets), **kwargs)
+    for task in tasks:
+        _wire(operators[task.node_id], [operators[u] for u in task.upstream])
+    return operators
+
+
+def _wire(task: OdibiNodeOperator, upstream: list[OdibiNodeOperator]) -> None:
+    """``task.set_upstream(upstream)`` without its cost: ``set_upstream`` hashes the DAG of every task it
+    touches, and a DAG's hash covers its schedule, so on an Asset-scheduled DAG it costs O(#Assets) per
+    edge (seconds per 1,000 nodes). Every task here was created in the same DAG, which is all that
+    ``set_upstream`` checks before recording the edge on both ends, as done here."""
+    for other in upstream:
+        if other.dag is not task.dag:  # pragma: no cover - add_tasks creates every task in one DAG
+            task.set_upstream(other)
+            continue
+        task.upstream_task_ids.add(other.task_id)
+        other.downstream_task_ids.add(task.task_id)
+
+
+def _doc(spec: DagSpec, project_path: str) -> str:
+    lines = [f"odibi pipeline **{spec.pipeline}** of `{project_path}`."]
+    if spec.description:
+        lines.append(spec.description)
+    if spec.asset_schedule:
+        lines.append("Runs when these datasets are updated: " + ", ".join(f"`{u}`" for u in spec.asset_schedule))
+    return "\n\n".join(lines)

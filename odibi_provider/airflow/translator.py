@@ -1,0 +1,181 @@
+"""Plan -> Airflow task specs: a pure translation, one overridable method per attribute.
+
+Nothing here imports Airflow; :mod:`odibi_provider.airflow.dag_builder` turns a :class:`DagSpec` into
+a DAG in one place. Customise by subclassing :class:`AirflowTranslator` and overriding one ``get_*``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from .._suggest import did_you_mean, known
+from ..errors import OdibiError
+from ..plan.model import DatasetSpec, PipelineSpec, Plan, PlanNode
+
+# Airflow has no linear backoff: ``linear`` retries wait ``delay_seconds`` each time (a constant delay).
+BACKOFF_MULTIPLIER = {"exponential": 2.0, "linear": 0.0, "constant": 0.0}
+CROSS_PIPELINE_WITHOUT_WRITE = (
+    "node '{node}' takes the output of '{upstream}' from pipeline '{pipeline}', which has no 'write'; under "
+    "Airflow each pipeline is its own DAG and data crosses DAGs only through written datasets. Give "
+    "'{upstream}' a 'write' (it then becomes an Asset this DAG is scheduled on)")
+
+
+@dataclass(frozen=True, slots=True)
+class TaskSpec:
+    """One node as an Airflow task: ids, dependencies, Asset URIs and retry settings (operator kwargs)."""
+
+    node_id: str
+    task_id: str
+    group_id: str | None
+    upstream: tuple[str, ...]
+    outlets: tuple[str, ...]
+    inlets: tuple[str, ...]
+    retry: tuple[tuple[str, Any], ...]
+    owner: str | None
+    doc_md: str | None
+
+    @property
+    def retry_kwargs(self) -> dict[str, Any]:
+        """``retries``/``retry_delay``/``retry_exponential_backoff``/``max_retry_delay`` (empty: host default)."""
+        return dict(self.retry)
+
+
+@dataclass(frozen=True, slots=True)
+class DagSpec:
+    """One pipeline as an Airflow DAG: a cron ``schedule`` or the Asset URIs it is scheduled on."""
+
+    dag_id: str
+    pipeline: str
+    schedule: str | None
+    asset_schedule: tuple[str, ...]
+    description: str | None
+    tags: tuple[str, ...]
+    groups: tuple[tuple[str, str], ...]  # (group_id, tooltip)
+    tasks: tuple[TaskSpec, ...]
+
+
+_INDEX: dict[int, tuple[Plan, dict[str, DatasetSpec]]] = {}
+
+
+def dataset_of(plan: Plan, node: PlanNode) -> DatasetSpec | None:
+    """The dataset ``node`` writes (a dict lookup: ``Plan.dataset`` scans, which is quadratic over 10k nodes)."""
+    if node.dataset is None:
+        return None
+    entry = _INDEX.get(id(plan))
+    if entry is None or entry[0] is not plan:
+        _INDEX.clear()  # remember only the last plan
+        entry = _INDEX[id(plan)] = (plan, {d.key: d for d in plan.datasets})
+    return entry[1].get(node.dataset)
+
+
+def is_validation_only(node: PlanNode) -> bool:
+    """A node that only checks its upstream's data: retrying it cannot change the outcome."""
+    return bool(node.tests) and node.read is None and not node.steps and node.write is None
+
+
+class AirflowTranslator:
+    """How Plan nodes and pipelines become DAGs and tasks. Override one method to change one attribute."""
+
+    def get_dag_id(self, plan: Plan, pipeline: PipelineSpec) -> str:
+        return f"{plan.project}_{pipeline.name}"
+
+    def get_group_id(self, node: PlanNode) -> str | None:
+        """The TaskGroup a node's task sits in: its layer."""
+        return node.layer
+
+    def get_task_id(self, node: PlanNode) -> str:
+        return node.name
+
+    def get_owner(self, plan: Plan, node: PlanNode) -> str | None:
+        return node.owner or plan.owner
+
+    def get_doc_md(self, node: PlanNode) -> str | None:
+        return node.description
+
+    def get_tags(self, plan: Plan, pipeline: PipelineSpec) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(["odibi", plan.project, pipeline.layer, *pipeline.tags]))
+
+    def get_retry(self, node: PlanNode) -> dict[str, Any]:
+        """The manifest's ``retry`` as operator kwargs; validation-only nodes are never retried."""
+        if is_validation_only(node):
+            return {"retries": 0}
+        spec = node.retry
+        if spec is None:
+            return {}
+        kwargs: dict[str, Any] = {"retries": max(0, spec.max_attempts - 1), "retry_delay": float(spec.delay_seconds),
+                                  "retry_exponential_backoff": BACKOFF_MULTIPLIER.get(spec.backoff, 0.0)}
+        if spec.max_delay_seconds is not None:
+            kwargs["max_retry_delay"] = float(spec.max_delay_seconds)
+        return kwargs
+
+    def get_outlets(self, plan: Plan, node: PlanNode) -> tuple[str, ...]:
+        """Asset URIs a node's task produces: the dataset it writes."""
+        dataset = dataset_of(plan, node)
+        return (dataset.uri,) if dataset else ()
+
+    def get_inlets(self, plan: Plan, node: PlanNode, local: Collection[str]) -> tuple[str, ...]:
+        """Asset URIs a node reads from outside ``local`` (the nodes of its own DAG)."""
+        uris = [dataset.uri for upstream_id in node.upstream if upstream_id not in local
+                and (dataset := dataset_of(plan, plan.node(upstream_id))) is not None]
+        return tuple(dict.fromkeys(uris))
+
+    def get_schedule(self, plan: Plan, pipeline: PipelineSpec, inlets: tuple[str, ...]) -> str | tuple[str, ...] | None:
+        """The pipeline's own ``schedule``, else the Assets written by the pipelines it reads, else None."""
+        if pipeline.schedule:
+            return pipeline.schedule
+        return inlets or None
+
+
+def task_specs(plan: Plan, node_ids: Collection[str], translator: AirflowTranslator | None = None, *,
+               layer_groups: bool = True) -> tuple[TaskSpec, ...]:
+    """Specs for ``node_ids`` (one DAG's or group's nodes); dependencies outside them become inlets."""
+    tr = translator or AirflowTranslator()
+    local = set(node_ids)
+    specs = []
+    for node_id in node_ids:
+        node = plan.node(node_id)
+        specs.append(TaskSpec(
+            node_id=node.id, task_id=tr.get_task_id(node), group_id=tr.get_group_id(node) if layer_groups else None,
+            upstream=tuple(u for u in node.upstream if u in local), outlets=tr.get_outlets(plan, node),
+            inlets=tr.get_inlets(plan, node, local), retry=tuple(tr.get_retry(node).items()),
+            owner=tr.get_owner(plan, node), doc_md=tr.get_doc_md(node)))
+    return tuple(specs)
+
+
+def dag_spec(plan: Plan, pipeline: str, translator: AirflowTranslator | None = None) -> DagSpec:
+    """The DAG for one pipeline of ``plan``: tasks grouped by layer, scheduled by cron or by Assets."""
+    tr = translator or AirflowTranslator()
+    spec = pipeline_of(plan, pipeline)
+    _check_crossings(plan, spec.nodes)
+    tasks = task_specs(plan, spec.nodes, tr)
+    inlets = tuple(dict.fromkeys(uri for task in tasks for uri in task.inlets))
+    schedule = tr.get_schedule(plan, spec, inlets)
+    groups = tuple(dict.fromkeys(t.group_id for t in tasks if t.group_id))
+    return DagSpec(
+        dag_id=tr.get_dag_id(plan, spec), pipeline=spec.name,
+        schedule=schedule if isinstance(schedule, str) else None,
+        asset_schedule=schedule if isinstance(schedule, tuple) else (),
+        description=spec.description, tags=tr.get_tags(plan, spec),
+        groups=tuple((g, f"{plan.project} · layer {g}") for g in groups), tasks=tasks)
+
+
+def pipeline_of(plan: Plan, name: str) -> PipelineSpec:
+    """The pipeline ``name``; an unknown name lists the project's pipelines."""
+    names = [p.name for p in plan.pipelines]
+    if name not in names:
+        hint = did_you_mean(name, names) or f"pipelines: {known(names)}"
+        raise OdibiError(f"project '{plan.project}' has no pipeline '{name}'; {hint}")
+    return plan.pipeline(name)
+
+
+def _check_crossings(plan: Plan, node_ids: tuple[str, ...]) -> None:
+    """Data crosses DAGs only through written datasets (intermediates belong to one DAG run)."""
+    local = set(node_ids)
+    for node_id in node_ids:
+        for upstream_id in plan.node(node_id).upstream:
+            upstream = plan.node(upstream_id)
+            if upstream_id not in local and upstream.write is None:
+                raise OdibiError(CROSS_PIPELINE_WITHOUT_WRITE.format(node=node_id, upstream=upstream_id,
+                                                                     pipeline=upstream.pipeline))

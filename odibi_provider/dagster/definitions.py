@@ -1,0 +1,67 @@
+"""``build_definitions``: an odibi project as Dagster Definitions (assets, checks, jobs, schedules,
+sensors, resources), from the Plan cached on disk."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .._gc import paused_gc
+from ..hooks.manager import HookManager
+from ..plan.cache import load_plan
+from ..plan.model import Plan
+from . import names
+from ._dg import dg
+from .assets import OdibiAssetArgs, build_odibi_asset_args, build_odibi_assets
+from .execute import AssetRuntime
+from .jobs import build_job_args, build_jobs_and_schedules
+from .resources import OdibiResource, project_resources
+from .run_status import build_run_status_sensors
+from .sensors import build_file_sensor, build_file_sensor_args
+from .translator import OdibiDagsterTranslator
+
+DEFAULT_RESOURCE_KEY = "odibi"
+
+
+def build_definitions(project_path: str | Path, *, env: str | None = None,
+                      translator: OdibiDagsterTranslator | None = None, resources: Mapping[str, Any] | None = None,
+                      hooks: HookManager | None = None, vars: Mapping[str, Any] | None = None,
+                      resource_key: str = DEFAULT_RESOURCE_KEY, executor: Any = None) -> dg.Definitions:
+    """Dagster Definitions for the odibi project at ``project_path`` (a folder or its project file).
+
+    One asset per node (grouped by layer) with its tests as asset checks, a job per pipeline, schedules,
+    file-landing sensors and run status sensors. ``resources`` add to or replace the defaults (an
+    ``OdibiResource`` under ``resource_key``, its IO manager, DuckDB / PySpark where the project uses
+    them). ``hooks`` receive the odibi events of every node run, and pipeline_complete / pipeline_error.
+    """
+    plan = load_plan(project_path, env=env, vars=vars)
+    translator = translator or OdibiDagsterTranslator()
+    supplied = dict(resources or {})
+    odibi = supplied.get(resource_key) or OdibiResource(
+        project_path=str(Path(project_path).resolve()), env=env, vars=dict(vars or {}))
+    with paused_gc():  # thousands of specs and ops: the collector's full passes would make this superlinear
+        asset_args = build_odibi_asset_args(plan, translator=translator, resource_key=resource_key)
+        assets = build_odibi_assets(asset_args, runtime=AssetRuntime(resource_key=resource_key, hooks=hooks))
+        jobs, schedules = build_jobs_and_schedules(build_job_args(plan, asset_args, translator=translator))
+        sensor_jobs, sensors = _file_sensors(plan, asset_args)
+    prefix = "" if resource_key == DEFAULT_RESOURCE_KEY else f"{names.safe_name(resource_key)}_"
+    sensors += build_run_status_sensors(plan, _pipeline_of(plan, asset_args), hooks=hooks, odibi=odibi,
+                                        prefix=prefix)
+    return dg.Definitions(assets=assets, jobs=[*jobs, *sensor_jobs], schedules=schedules, sensors=sensors,
+                          resources={**project_resources(plan, odibi, resource_key=resource_key), **supplied},
+                          executor=executor)
+
+
+def _file_sensors(plan: Plan, asset_args: list[OdibiAssetArgs]) -> tuple[list, list[dg.SensorDefinition]]:
+    jobs, sensors = [], []
+    for args in build_file_sensor_args(plan, asset_args):
+        job = dg.define_asset_job(f"{args.name}_job", selection=dg.AssetSelection.assets(*args.keys),
+                                  tags={"odibi/project": plan.project})
+        jobs.append(job)
+        sensors.append(build_file_sensor(args, plan, job))
+    return jobs, sensors
+
+
+def _pipeline_of(plan: Plan, asset_args: list[OdibiAssetArgs]) -> dict[dg.AssetKey, str]:
+    return {args.spec.key: plan.node(args.node_id).pipeline for args in asset_args}

@@ -1,0 +1,93 @@
+"""The body of every odibi asset: run exactly one node with ``run_node`` and report it to Dagster."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..hooks.manager import HookManager
+from ..runner.node import run_node
+from ..runner.results import NodeResult
+from ._dg import dg
+from .checks import check_results
+from .logs import with_dagster_log
+from .metadata import load_story, materialization_metadata
+from .partitions import partition_vars
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .assets import OdibiAssetArgs
+    from .resources import OdibiResource
+
+log = logging.getLogger("odibi_provider.dagster")
+STORY_RENDER_LIMIT = 300  # above this many node fragments a run's HTML is rendered when the run ends
+NOT_RETRIED = ("ValidationFailed",)  # a failing `fail` test fails again on retry: do not retry it
+
+
+@dataclass(frozen=True)
+class AssetRuntime:
+    """What every asset body shares: the resource key of its OdibiResource and the user's hooks."""
+
+    resource_key: str = "odibi"
+    hooks: HookManager | None = None
+
+
+def odibi_run_id(context: Any) -> str:
+    """The root run id: a re-execution from failure finds the original run's intermediates."""
+    run = context.run
+    return run.root_run_id or run.run_id
+
+
+def make_compute(args: OdibiAssetArgs, runtime: AssetRuntime) -> Callable[[Any, Mapping[str, Any]], Iterator[Any]]:
+    """The op compute function (``(context, inputs)``) running ``args.node_id``."""
+
+    def compute(context, _inputs: Mapping[str, Any]) -> Iterator[Any]:  # Dagster checks `context` hints
+        return execute_node(context, args, runtime)
+
+    compute.__name__ = args.op_name
+    return compute
+
+
+def execute_node(context: Any, args: OdibiAssetArgs, runtime: AssetRuntime) -> Iterator[Any]:
+    """Run the node; yield a MaterializeResult with its checks, or the checks then raise ``Failure``."""
+    odibi: OdibiResource = getattr(context.resources, runtime.resource_key)
+    if "pyspark" in args.resource_keys:
+        context.resources.pyspark.spark_session  # noqa: B018 - start the configured session; the engine reuses it
+    overrides = partition_vars(context)
+    run_id = odibi_run_id(context)
+    plan = odibi.plan_for_run(context.run.run_id, overrides)  # this run's Plan, even when re-executing
+    ctx = odibi.run_context(plan, run_id=run_id, hooks=with_dagster_log(runtime.hooks, context.log),
+                            partition_key=overrides["partition_key"] if overrides else None)
+    result = run_node(plan, args.node_id, ctx)
+    render_story(result)
+    metadata = materialization_metadata(result, load_story(result), run_id)
+    metadata["odibi/attempt"] = context.retry_number + 1  # Dagster's attempt; the runner's own retries are off
+    checks = check_results(args.checks, result.tests) if (result.ok or result.tests) else []
+    if result.ok:
+        yield dg.MaterializeResult(asset_key=args.spec.key, metadata=metadata, check_results=checks)
+        return
+    yield from checks
+    raise dg.Failure(description=f"odibi node {args.node_id} failed: {result.error}", metadata=metadata,
+                     allow_retries=_retryable(result))
+
+
+def _retryable(result: NodeResult) -> bool:
+    return result.error_type not in NOT_RETRIED
+
+
+def render_story(result: NodeResult) -> Path | None:
+    """Re-render the run's HTML story with this node in it (large runs are rendered when they end)."""
+    if not result.story_path:
+        return None
+    run_dir = Path(result.story_path).parent.parent
+    try:
+        from ..story.html import render_run_html
+
+        if sum(1 for _ in (run_dir / "nodes").glob("*.json")) > STORY_RENDER_LIMIT:
+            return None
+        return render_run_html(run_dir)
+    except Exception as exc:  # noqa: BLE001 - observability never fails the work
+        log.warning("could not render the story of run %s: %s", run_dir.name, exc)
+        return None

@@ -1,0 +1,174 @@
+"""OdibiDagsterTranslator: one overridable method per Dagster attribute of a Plan node.
+
+Subclass and override one method to change one thing, as with dagster-dbt's ``DagsterDbtTranslator``::
+
+    class MyTranslator(OdibiDagsterTranslator):
+        def get_group_name(self, node, plan):
+            return node.pipeline
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..plan.model import DatasetSpec, PipelineSpec, Plan, PlanNode, TestSpec, WriteSpec
+from . import names
+from ._dg import dg
+from .partitions import partitions_def_for
+
+ENGINE_KINDS = {"pandas": "duckdb", "spark": "spark"}
+CLOUD_KINDS = {"s3": "s3", "gcs": "gcs", "azure_blob": "azure", "azure_adls": "azure"}
+SQL_KINDS = {"postgresql": "postgres", "postgres": "postgres", "sqlite": "sqlite", "mssql": "mssql",
+             "mysql": "mysql", "duckdb": "duckdb", "snowflake": "snowflake"}
+BACKOFFS = {"exponential": "EXPONENTIAL", "linear": "LINEAR"}
+AUTOMATION_TAG = "automation:"
+
+
+class OdibiDagsterTranslator:
+    """Maps Plan nodes to Dagster attributes. Every ``get_*`` method takes the node and the Plan.
+
+    ``key_prefix`` is prepended to asset keys and job names (two projects in one code location).
+    """
+
+    def __init__(self, *, key_prefix: Sequence[str] = ()) -> None:
+        self.key_prefix = tuple(key_prefix)
+        self._indexed: tuple[Plan, Mapping[str, DatasetSpec]] | None = None
+
+    # -- identity -------------------------------------------------------------------------------
+    def get_asset_key(self, node: PlanNode, plan: Plan) -> dg.AssetKey:
+        """``[pipeline, node]``: two pipelines may both have a node ``orders``."""
+        return dg.AssetKey([*self.key_prefix, node.pipeline, node.name])
+
+    def get_op_name(self, node: PlanNode, plan: Plan) -> str:
+        """The op (step) name: ``silver__orders``."""
+        return names.op_name(*self.key_prefix, node.pipeline, node.name)
+
+    def get_group_name(self, node: PlanNode, plan: Plan) -> str | None:
+        """The node's layer (bronze / silver / gold / any name)."""
+        return names.safe_name(node.layer)
+
+    def get_deps(self, node: PlanNode, plan: Plan) -> list[dg.AssetKey]:
+        """Upstream nodes: ``depends_on``, ``inputs`` (also across pipelines) and reads of written datasets."""
+        return [self.get_asset_key(plan.node(up), plan) for up in node.upstream]
+
+    def get_job_name(self, pipeline: PipelineSpec, plan: Plan) -> str:
+        return names.op_name(*self.key_prefix, pipeline.name)
+
+    # -- description and ownership --------------------------------------------------------------
+    def get_description(self, node: PlanNode, plan: Plan) -> str | None:
+        """The node's description, then what it reads, runs and writes (SQL in code blocks)."""
+        lines = [node.description, ""] if node.description else []
+        lines.append(f"odibi node `{node.id}` on the `{node.engine}` engine")
+        if node.read is not None:
+            where = node.read.path or node.read.table or "query"
+            lines.append(f"- read: `{node.read.connection}` {node.read.format} `{where}`")
+        for step in node.steps:
+            if step.kind == "sql":
+                lines.append(f"- sql:\n\n```sql\n{(step.sql or '').strip()}\n```\n")
+            else:
+                lines.append(f"- {step.kind}: `{step.name}`")
+        if node.write is not None:
+            lines.append(f"- write: `{node.write.connection}` {node.write.format} "
+                         f"`{node.write.path or node.write.table}` ({node.write.mode})")
+        return "\n".join(lines)
+
+    def get_owners(self, node: PlanNode, plan: Plan) -> list[str]:
+        owner = node.owner or plan.owner
+        return [names.owner(owner)] if owner else []
+
+    def get_tags(self, node: PlanNode, plan: Plan) -> dict[str, str]:
+        """Node tags as Dagster labels (``{tag: ""}``); unsafe characters become ``_``."""
+        return {names.tag_key(tag): "" for tag in node.tags}
+
+    def get_kinds(self, node: PlanNode, plan: Plan) -> set[str]:
+        """The engine (duckdb / spark) and where the data lands (delta, parquet, postgres, s3...)."""
+        kinds = {ENGINE_KINDS.get(node.engine, names.tag_key(node.engine))}
+        if node.write is not None:
+            kinds |= self._storage_kinds(node.write, plan)
+        return kinds
+
+    def get_code_version(self, node: PlanNode, plan: Plan) -> str | None:
+        """The node's content hash: it changes when its config, SQL or Python functions change."""
+        return node.content_hash or None
+
+    def get_metadata(self, node: PlanNode, plan: Plan) -> dict[str, Any]:
+        """Where the node's data lives (URI, format, connection) and which node it is."""
+        meta: dict[str, Any] = {"odibi/node": node.id, "odibi/pipeline": node.pipeline, "odibi/project": plan.project}
+        dataset = self._datasets(plan).get(node.dataset or "")
+        if dataset is not None:
+            meta["dagster/uri"] = dataset.uri
+        if node.write is not None:
+            meta.update({"odibi/format": node.write.format, "odibi/connection": node.write.connection,
+                         "odibi/write_mode": node.write.mode})
+            if node.write.table:
+                meta["dagster/table_name"] = node.write.table
+        else:
+            meta["odibi/dataset"] = "none: the output is kept per run under the system storage"
+        return meta
+
+    # -- execution --------------------------------------------------------------------------------
+    def get_retry_policy(self, node: PlanNode, plan: Plan) -> dg.RetryPolicy | None:
+        """The manifest's ``retry``: attempts, delay and backoff (the runner's own retries are off)."""
+        spec = node.retry
+        if spec is None or spec.max_attempts <= 1:
+            return None
+        backoff = BACKOFFS.get(spec.backoff)
+        return dg.RetryPolicy(max_retries=spec.max_attempts - 1, delay=spec.delay_seconds or None,
+                              backoff=getattr(dg.Backoff, backoff) if backoff else None)
+
+    def get_partitions_def(self, node: PlanNode, plan: Plan) -> dg.PartitionsDefinition | None:
+        """Time partitions from a ``partition:daily`` / ``partition:hourly[:START]`` tag (see partitions.py)."""
+        return partitions_def_for(node, plan)
+
+    def get_automation_condition(self, node: PlanNode, plan: Plan) -> dg.AutomationCondition | None:
+        """``automation:eager`` / ``automation:on_missing`` / ``automation:on_cron`` (the node's schedule)."""
+        for tag in node.tags:
+            if not tag.startswith(AUTOMATION_TAG):
+                continue
+            kind = tag[len(AUTOMATION_TAG):]
+            if kind == "eager":
+                return dg.AutomationCondition.eager()
+            if kind == "on_missing":
+                return dg.AutomationCondition.on_missing()
+            if kind == "on_cron" and node.schedule:
+                return dg.AutomationCondition.on_cron(node.schedule)
+        return None
+
+    def get_check_spec(self, node: PlanNode, test: TestSpec, name: str, plan: Plan) -> dg.AssetCheckSpec:
+        """A validation test as an asset check; ``on_fail: fail`` checks block downstream assets."""
+        args = json.dumps(dict(test.args), default=str, sort_keys=True)
+        return dg.AssetCheckSpec(
+            name, asset=self.get_asset_key(node, plan), blocking=test.on_fail == "fail",
+            description=f"{test.type} (on_fail: {test.on_fail}) {args}",
+            metadata={"odibi/test": test.name, "odibi/type": test.type, "odibi/on_fail": test.on_fail})
+
+    def get_asset_spec(self, node: PlanNode, plan: Plan) -> dg.AssetSpec:
+        """The whole AssetSpec, assembled from the ``get_*`` methods above."""
+        return dg.AssetSpec(
+            self.get_asset_key(node, plan), deps=self.get_deps(node, plan),
+            description=self.get_description(node, plan), metadata=self.get_metadata(node, plan),
+            group_name=self.get_group_name(node, plan), code_version=self.get_code_version(node, plan),
+            automation_condition=self.get_automation_condition(node, plan), owners=self.get_owners(node, plan),
+            tags=self.get_tags(node, plan), kinds=self.get_kinds(node, plan),
+            partitions_def=self.get_partitions_def(node, plan))
+
+    # -- helpers ----------------------------------------------------------------------------------
+    def _datasets(self, plan: Plan) -> Mapping[str, DatasetSpec]:
+        if self._indexed is None or self._indexed[0] is not plan:
+            self._indexed = (plan, {d.key: d for d in plan.datasets})
+        return self._indexed[1]
+
+    def _storage_kinds(self, write: WriteSpec, plan: Plan) -> set[str]:
+        try:
+            connection = plan.connection(write.connection)
+        except KeyError:
+            return {names.tag_key(write.format)}
+        if connection.type == "sql":
+            scheme = str(connection.options.get("url", "")).split(":", 1)[0].split("+", 1)[0].lower()
+            return {SQL_KINDS.get(scheme, "sql")}
+        kinds = {names.tag_key(write.format)}
+        if connection.type in CLOUD_KINDS:
+            kinds.add(CLOUD_KINDS[connection.type])
+        return kinds
