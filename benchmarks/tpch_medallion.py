@@ -77,7 +77,9 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=0.1)
     parser.add_argument("--skip-pandas", action="store_true")
     parser.add_argument("--overhead-nodes", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=2, help="odibi's parallel nodes (raw DuckDB is one script)")
     args = parser.parse_args()
+    os.environ["ODIBI_BENCH_WORKERS"] = str(args.workers)
     data = generate(args.scale)
     variants = ["duckdb", "odibi"] + ([] if args.skip_pandas else ["pandas"])
     results = {}

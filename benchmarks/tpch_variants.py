@@ -6,6 +6,7 @@ parent can read that child's own peak memory (``os.wait4``).
 
 from __future__ import annotations
 
+import os
 import sys
 import textwrap
 from pathlib import Path
@@ -36,9 +37,10 @@ def project_yaml(data: Path, out: Path, *, engine: str = "pandas") -> str:
             "  - pipeline: gold\n    layer: gold\n    nodes:\n" + "\n".join(gold) + "\n")
 
 
-def run_odibi(data: Path, out: Path, workers: int = 2) -> None:
+def run_odibi(data: Path, out: Path) -> None:
     from odibi_provider.runner import run_project
 
+    workers = int(os.environ.get("ODIBI_BENCH_WORKERS", "2"))
     (out / "project").mkdir(parents=True, exist_ok=True)
     project = out / "project" / "odibi.yaml"
     project.write_text(project_yaml(data, out), encoding="utf-8")
