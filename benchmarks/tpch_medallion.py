@@ -78,10 +78,13 @@ def main() -> None:
     parser.add_argument("--skip-pandas", action="store_true")
     parser.add_argument("--overhead-nodes", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2, help="odibi's parallel nodes (raw DuckDB is one script)")
+    parser.add_argument("--hosts", action="store_true", help="also run through Dagster (materialize in-process) "
+                                                               "and Airflow (dag.test()), one node per task")
     args = parser.parse_args()
     os.environ["ODIBI_BENCH_WORKERS"] = str(args.workers)
     data = generate(args.scale)
     variants = ["duckdb", "odibi"] + ([] if args.skip_pandas else ["pandas"])
+    variants += ["dagster", "airflow"] if args.hosts else []
     results = {}
     with tempfile.TemporaryDirectory(prefix="tpch-") as tmp:
         for variant in variants:
@@ -94,6 +97,10 @@ def main() -> None:
           f"{mem / base_mem:.2f}x peak memory (goal <= 1.2x)")
     if "pandas" in results:
         print(f"pandas / odibi = {results['pandas'][0] / wall:.1f}x (goal >= 5x)")
+    for host, goal in (("dagster", 1.15), ("airflow", 1.30)):
+        if host in results:
+            print(f"{host} / raw DuckDB = {results[host][0] / base_wall:.2f}x wall (goal <= {goal}x), "
+                  f"{results[host][1] / base_mem:.2f}x peak memory")
     print(f"per-node overhead on {args.overhead_nodes} trivial nodes: {(per_node - raw_per_node) * 1000:.1f} ms "
           f"(odibi {per_node * 1000:.1f} ms/node, raw DuckDB {raw_per_node * 1000:.2f} ms/query; goal <= 20 ms)")
 

@@ -41,12 +41,56 @@ def run_odibi(data: Path, out: Path) -> None:
     from odibi_provider.runner import run_project
 
     workers = int(os.environ.get("ODIBI_BENCH_WORKERS", "2"))
+    result = run_project(_write_project(data, out), workers=workers)
+    if not result.ok:
+        raise SystemExit(f"odibi run failed: {[(r.node_id, r.error) for r in result.results if r.error]}")
+
+
+def _write_project(data: Path, out: Path) -> Path:
     (out / "project").mkdir(parents=True, exist_ok=True)
     project = out / "project" / "odibi.yaml"
     project.write_text(project_yaml(data, out), encoding="utf-8")
-    result = run_project(project, workers=workers)
-    if not result.ok:
-        raise SystemExit(f"odibi run failed: {[(r.node_id, r.error) for r in result.results if r.error]}")
+    return project
+
+
+def run_dagster(data: Path, out: Path) -> None:
+    """The same project as Dagster assets, materialized with the in-process executor."""
+    import dagster as dg
+
+    from odibi_provider.dagster import build_definitions
+
+    defs = build_definitions(_write_project(data, out))
+    job = defs.resolve_implicit_global_asset_job_def()
+    result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    if not result.success:
+        raise SystemExit("dagster run failed")
+
+
+def run_airflow(data: Path, out: Path) -> None:
+    """The same project as Airflow DAGs (bronze, silver, gold), each run with ``dag.test()``."""
+    import tempfile
+
+    home = Path(tempfile.mkdtemp(prefix="odibi-bench-airflow-"))
+    os.environ.update({"AIRFLOW_HOME": str(home), "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+                       "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+                       "AIRFLOW__CORE__DAGS_FOLDER": str(home)})
+    from airflow.dag_processing.bundles.manager import DagBundlesManager
+    from airflow.dag_processing.dagbag import DagBag, sync_bag_to_db
+    from airflow.utils import db
+
+    from odibi_provider.airflow import build_dags
+
+    db.initdb()
+    DagBundlesManager().sync_bundles_to_db()
+    dags = build_dags(_write_project(data, out))
+    bag = DagBag(dag_folder=str(home), collect_dags=False)
+    for dag in dags.values():
+        bag.bag_dag(dag)
+    sync_bag_to_db(bag, "dags-folder", None)
+    for pipeline in ("bronze", "silver", "gold"):
+        run = dags[f"tpch_{pipeline}"].test()
+        if str(getattr(run.state, "value", run.state)) != "success":
+            raise SystemExit(f"airflow {pipeline} run failed")
 
 
 def run_duckdb(data: Path, out: Path) -> None:
@@ -73,7 +117,8 @@ def run_pandas(data: Path, out: Path) -> None:
     run(data, out)
 
 
-VARIANTS = {"odibi": run_odibi, "duckdb": run_duckdb, "pandas": run_pandas}
+VARIANTS = {"odibi": run_odibi, "duckdb": run_duckdb, "pandas": run_pandas, "dagster": run_dagster,
+            "airflow": run_airflow}
 
 if __name__ == "__main__":
     VARIANTS[sys.argv[1]](Path(sys.argv[2]), Path(sys.argv[3]))
