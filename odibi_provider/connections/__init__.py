@@ -1,8 +1,8 @@
-"""Open the connections a Plan names: ``local`` files and ``sql`` databases.
+"""Open the connections a Plan names: ``local`` files, ``sql`` databases and object stores.
 
-Importing this package loads no database or dataframe library; each connection type imports what
-it needs when it opens. Cloud stores (s3, azure_blob, azure_adls, gcs) slot in as further entries
-of ``_OPENERS`` returning fsspec-backed :class:`~odibi_provider.connections.base.FileConnection` s.
+Importing this package loads no database, dataframe or cloud library; each connection type imports
+what it needs when it opens. Object stores (s3, azure_blob, azure_adls, gcs) are fsspec-backed
+:class:`~odibi_provider.connections.base.FileConnection` s (see :mod:`.cloud`).
 """
 
 from __future__ import annotations
@@ -20,17 +20,13 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["FileConnection", "Secret", "SqlConnection", "open_connection"]
 
-PLANNED_TYPES = ("s3", "azure_blob", "azure_adls", "gcs")
+CLOUD_TYPES = ("s3", "azure_blob", "azure_adls", "gcs")
 
 
 def open_connection(spec: ConnectionSpec, project_dir: Path, env: Environment) -> Any:
     """Open the connection ``spec`` describes; secrets are resolved from ``env`` here and only here."""
     opener = _OPENERS.get(spec.type)
     if opener is None:
-        if spec.type in PLANNED_TYPES:
-            raise ExecutionError(
-                f"connection '{spec.name}': connection type {spec.type} is not supported by this build yet; "
-                f"use a local or sql connection (supported: {', '.join(sorted(_OPENERS))})")
         raise ExecutionError(f"connection '{spec.name}': unknown connection type '{spec.type}'; "
                              f"supported: {', '.join(sorted(_OPENERS))}")
     return opener(spec, Path(project_dir), env)
@@ -66,7 +62,14 @@ def _resolved(spec: ConnectionSpec, key: str, env: Environment) -> str | None:
                              f"'{key}' is not set; export it or add it to the project's .env") from None
 
 
+def _open_cloud(spec: ConnectionSpec, project_dir: Path, env: Environment) -> Any:
+    from .cloud import open_cloud
+
+    return open_cloud(spec, project_dir, env)
+
+
 _OPENERS: dict[str, Callable[[ConnectionSpec, Path, Environment], Any]] = {
     "local": _open_local,
     "sql": _open_sql,
+    **{kind: _open_cloud for kind in CLOUD_TYPES},
 }

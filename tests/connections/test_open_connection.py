@@ -50,20 +50,30 @@ def test_sql_needs_a_url(tmp_path: Path) -> None:
         open_connection(_spec("sql"), tmp_path, Environment(process={}))
 
 
-@pytest.mark.parametrize("kind", ["s3", "azure_blob", "azure_adls", "gcs"])
-def test_cloud_types_are_not_in_this_build_yet(tmp_path: Path, kind: str) -> None:
-    with pytest.raises(ExecutionError, match=f"connection type {kind} is not supported by this build yet"):
-        open_connection(_spec(kind, bucket="b"), tmp_path, Environment(process={}))
+@pytest.mark.parametrize(("kind", "options", "url"), [
+    pytest.param("s3", {"bucket": "b"}, "s3://b/x", id="s3"),
+    pytest.param("azure_blob", {"account_name": "a", "container": "c"}, "abfs://c/x", id="azure_blob"),
+    pytest.param("azure_adls", {"account_name": "a", "container": "c"}, "abfs://c/x", id="azure_adls"),
+    pytest.param("gcs", {"bucket": "b"}, "gs://b/x", id="gcs"),
+])
+def test_cloud_types_open_as_file_connections(tmp_path: Path, kind: str, options: dict[str, str],
+                                              url: str) -> None:
+    conn = open_connection(_spec(kind, **options), tmp_path, Environment(process={}))
+    assert conn.is_local is False
+    assert conn.resolve("x") == url
 
 
 def test_unknown_type(tmp_path: Path) -> None:
-    with pytest.raises(ExecutionError, match="unknown connection type 'ftp'; supported: local, sql"):
+    with pytest.raises(ExecutionError, match="unknown connection type 'ftp'; supported: azure_adls, azure_blob, "
+                                             "gcs, local, s3, sql"):
         open_connection(_spec("ftp"), tmp_path, Environment(process={}))
 
 
 def test_importing_connections_is_light() -> None:
-    heavy = ["sqlalchemy", "duckdb", "pyarrow", "pandas", "fsspec", "deltalake", "psycopg"]
+    heavy = ["sqlalchemy", "duckdb", "pyarrow", "pandas", "fsspec", "deltalake", "psycopg", "s3fs", "adlfs",
+             "azure", "botocore"]
     probe = ("import sys, json, odibi_provider.connections, odibi_provider.connections.local, "
-             f"odibi_provider.connections.sql\nprint(json.dumps([m for m in {heavy!r} if m in sys.modules]))")
+             "odibi_provider.connections.sql, odibi_provider.connections.cloud, odibi_provider.connections.azure"
+             f"\nprint(json.dumps([m for m in {heavy!r} if m in sys.modules]))")
     out = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []

@@ -55,12 +55,13 @@ class EmbeddedEngine:
             cur.close()
 
     def read(self, spec: ReadSpec, connection: Any, *, options: Mapping[str, Any] | None = None) -> Frame:
-        """csv/json/parquet on a local connection read lazily (a scan); other formats into Arrow."""
+        """csv/json/parquet read lazily (a scan, local or on an object store); other formats into Arrow."""
         from .readers import read_table, scan_sql
 
         if options:
             spec = dataclasses.replace(spec, options=FrozenMap({**spec.options, **options}))
-        scan = scan_sql(spec, connection)
+        with self.cursor() as cur:
+            scan = scan_sql(spec, connection, cur)
         if scan is not None:
             lazy = self._bind(scan, {}, what=f"reading {spec.format} '{spec.path}'")
             return dataclasses.replace(lazy, scan_format=spec.format)

@@ -75,7 +75,7 @@ def _append(table: Any, target: Path, fmt: str, options: Mapping[str, Any], part
         if target.is_dir():
             link_tree(target, stage, skip=lambda p: p.name.startswith((f"part-{sid}_", f"part-{sid}.")))
         elif target.is_file() and partition_by:
-            old = read_location(str(target), fmt, _read_options(fmt, options), con, str(target))
+            old = read_location(str(target), fmt, read_options_for(fmt, options), con, str(target))
             encode(con, old, stage, fmt, options, partition_by=partition_by, pattern=f"{BASE_PART}_{{i}}")
         elif target.is_file():
             os.link(target, stage / f"{BASE_PART}.{PART_EXTENSION[fmt]}")
@@ -94,14 +94,20 @@ def _encode_into(con: Any, table: Any, stage: Path, fmt: str, options: Mapping[s
 def _merge(table: Any, target: Path, fmt: str, mode: str, keys: Sequence[str], options: Mapping[str, Any],
            con: Any, where: str) -> tuple[Any, int]:
     """The existing rows combined with ``table`` by ``keys``; returns (all rows, rows written)."""
-    existing = read_location(str(target), fmt, _read_options(fmt, options), con, where)
+    existing = read_location(str(target), fmt, read_options_for(fmt, options), con, where)
+    return merge_existing(existing, table, keys, mode, con, where, str(target))
+
+
+def merge_existing(existing: Any, table: Any, keys: Sequence[str], mode: str, con: Any, where: str,
+                   location: str) -> tuple[Any, int]:
+    """``existing`` (read from ``location``) combined with ``table``; returns (all rows, rows written)."""
     if existing.num_rows == 0:  # an empty json-lines file has no columns to match on
         return table, table.num_rows
     missing = [k for k in keys if k not in existing.column_names]
     if missing:
         from ...errors import ExecutionError
 
-        raise ExecutionError(f"{where}: key column(s) {missing} are not in the existing data at '{target}'; "
+        raise ExecutionError(f"{where}: key column(s) {missing} are not in the existing data at '{location}'; "
                              "fix the keys or overwrite the dataset once")
     return combine(con, existing, table, keys, mode)
 
@@ -128,7 +134,7 @@ def combine(con: Any, existing: Any, new: Any, keys: Sequence[str], mode: str) -
         con.unregister(new_name)
 
 
-def _read_options(fmt: str, options: Mapping[str, Any]) -> dict[str, Any]:
+def read_options_for(fmt: str, options: Mapping[str, Any]) -> dict[str, Any]:
     """Reader options matching how the writer encoded the data."""
     if fmt == "csv":
         return {k: options[k] for k in ("header", "delimiter", "sep", "quote", "escape", "nullstr") if k in options}

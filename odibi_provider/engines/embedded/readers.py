@@ -1,7 +1,8 @@
 """Read a dataset into Arrow: csv, json, parquet (DuckDB), delta (deltalake), excel (openpyxl), sql.
 
 A file path may name one file, a directory of part files (hive ``key=value`` folders included) or a
-glob. Options are checked per format; an unknown option fails listing the accepted ones.
+glob. Options are checked per format; an unknown option fails listing the accepted ones. Datasets on
+object stores (a connection with ``is_local = False``) are read through :mod:`.remote`.
 """
 
 from __future__ import annotations
@@ -27,21 +28,35 @@ def read_table(spec: ReadSpec, connection: Any, con: Any) -> Table:
         return read_sql(spec, connection, options, where)
     if not spec.path:
         raise ExecutionError(f"{where}: a {spec.format} read needs 'path'")
-    _require_local(connection, where)
+    _require_files(connection, where)
+    if not connection.is_local:
+        from .remote import read_remote
+
+        return read_remote(connection, connection.resolve(spec.path), spec.format, options, con, where)
     return read_location(connection.resolve(spec.path), spec.format, options, con, where,
                          storage_options=connection.storage_options())
 
 
-def scan_sql(spec: ReadSpec, connection: Any) -> str | None:
-    """The DuckDB query that scans ``spec`` (csv, json, parquet on a local connection), else None.
+def scan_sql(spec: ReadSpec, connection: Any, con: Any = None) -> str | None:
+    """The DuckDB query that scans ``spec`` (csv, json, parquet), else None.
 
-    Lets the engine stream a read into SQL steps and a write without materializing it.
+    Lets the engine stream a read into SQL steps and a write without materializing it. An object
+    store is scanned through its fsspec filesystem registered on ``con``'s database (no ``con``:
+    None, so the caller reads eagerly).
     """
-    if spec.format not in _SCANNED or not spec.path or not getattr(connection, "is_local", False):
+    if spec.format not in _SCANNED or not spec.path or not hasattr(connection, "resolve"):
         return None
     where = f"connection '{spec.connection}', {spec.format} {_source(spec)}"
+    if not getattr(connection, "is_local", False):
+        if con is None or not hasattr(connection, "filesystem"):
+            return None
+        from .remote import scan_remote
+
+        options = check_options("read", spec.format, spec.options, where)
+        return scan_remote(connection, connection.resolve(spec.path), spec.format, options, con, where)
     options = check_options("read", spec.format, spec.options, where)
-    return _READERS[spec.format](connection.resolve(spec.path), options, None, where)
+    location = connection.resolve(spec.path)
+    return _READERS[spec.format](input_files(location, spec.format, where), options, None, where)
 
 
 def read_location(location: str, fmt: str, options: Mapping[str, Any], con: Any, where: str, *,
@@ -52,8 +67,8 @@ def read_location(location: str, fmt: str, options: Mapping[str, Any], con: Any,
         raise ExecutionError(f"{where}: cannot read format '{fmt}'; use one of {', '.join(sorted(_READERS))}")
     try:
         if fmt == "delta":
-            return _read_delta(location, options, dict(storage_options or {}), where)
-        return reader(location, options, con, where)
+            return read_delta(location, options, dict(storage_options or {}), where)
+        return reader(input_files(location, fmt, where), options, con, where)
     except OdibiError:
         raise
     except Exception as exc:
@@ -61,8 +76,15 @@ def read_location(location: str, fmt: str, options: Mapping[str, Any], con: Any,
         raise ExecutionError(f"{where}: cannot read '{location}': {first}") from exc
 
 
-def _read_csv(location: str, o: Mapping[str, Any], con: Any, where: str) -> Table:
-    files = input_files(location, "csv", where)
+def read_files(files: list[Any], fmt: str, options: Mapping[str, Any], con: Any, where: str) -> Table:
+    """Read data ``files`` of ``fmt`` (paths or URLs DuckDB can open; for excel also file objects).
+
+    With ``con=None`` a csv/json/parquet reader returns its SQL instead (see :func:`scan_sql`).
+    """
+    return _READERS[fmt](files, options, con, where)
+
+
+def _read_csv(files: list[str], o: Mapping[str, Any], con: Any, where: str) -> Table:
     named: dict[str, Any] = {
         "header": _header(o.get("header")), "delim": o.get("delimiter", o.get("sep")), "quote": o.get("quote"),
         "escape": o.get("escape"), "skip": o.get("skip"), "nullstr": o.get("null_values", o.get("nullstr")),
@@ -86,8 +108,7 @@ def _read_csv(location: str, o: Mapping[str, Any], con: Any, where: str) -> Tabl
     return _select(con, f"read_csv({sql_literal(files)}{arguments(named)})", columns)
 
 
-def _read_json(location: str, o: Mapping[str, Any], con: Any, where: str) -> Table:
-    files = input_files(location, "json", where)
+def _read_json(files: list[str], o: Mapping[str, Any], con: Any, where: str) -> Table:
     lines = o.get("lines")
     named: dict[str, Any] = {
         "format": "auto" if lines is None else ("newline_delimited" if lines else "array"),
@@ -101,14 +122,13 @@ def _read_json(location: str, o: Mapping[str, Any], con: Any, where: str) -> Tab
     return _select(con, f"read_json({sql_literal(files)}{arguments(named)})", columns)
 
 
-def _read_parquet(location: str, o: Mapping[str, Any], con: Any, where: str) -> Table:
-    files = input_files(location, "parquet", where)
+def _read_parquet(files: list[str], o: Mapping[str, Any], con: Any, where: str) -> Table:
     named = {"union_by_name": o.get("union_by_name", True if len(files) > 1 else None),
              "hive_partitioning": o.get("hive_partitioning")}
     return _select(con, f"read_parquet({sql_literal(files)}{arguments(named)})", o.get("columns"))
 
 
-def _read_excel(location: str, o: Mapping[str, Any], con: Any, where: str) -> Table:
+def _read_excel(files: list[Any], o: Mapping[str, Any], con: Any, where: str) -> Table:
     from ...extras import require
 
     pd = require("pandas", purpose="reading excel")
@@ -118,7 +138,7 @@ def _read_excel(location: str, o: Mapping[str, Any], con: Any, where: str) -> Ta
     kwargs = {"sheet_name": o.get("sheet_name", 0), "header": 0 if header is True else (None if header is False
               else header), "skiprows": o.get("skip"), "dtype": o.get("dtype"), "usecols": o.get("columns")}
     tables = []
-    for path in input_files(location, "excel", where):
+    for path in files:
         frame = pd.read_excel(path, engine="openpyxl", **{k: v for k, v in kwargs.items() if v is not None})
         if isinstance(frame, dict):
             raise ExecutionError(f"{where}: sheet_name must name one sheet, not a list")
@@ -127,7 +147,7 @@ def _read_excel(location: str, o: Mapping[str, Any], con: Any, where: str) -> Ta
     return pa.concat_tables(tables, promote_options="permissive") if len(tables) > 1 else tables[0]
 
 
-def _read_delta(location: str, o: Mapping[str, Any], storage: dict[str, str], where: str) -> Table:
+def read_delta(location: str, o: Mapping[str, Any], storage: dict[str, str], where: str) -> Table:
     from ...extras import require
 
     deltalake = require("deltalake", purpose="reading delta tables")
@@ -162,13 +182,13 @@ def _source(spec: ReadSpec) -> str:
     return f"table '{spec.table}'" if spec.table else "query"
 
 
-def _require_local(connection: Any, where: str) -> None:
-    if not getattr(connection, "is_local", False) or not hasattr(connection, "resolve"):
-        raise ExecutionError(f"{where}: needs a local file connection (got {type(connection).__name__}); "
-                             "point the read at a connection of type local")
+def _require_files(connection: Any, where: str) -> None:
+    if not hasattr(connection, "resolve") or not hasattr(connection, "is_local"):
+        raise ExecutionError(f"{where}: needs a file connection (got {type(connection).__name__}); "
+                             "point the read at a connection of type local, s3, azure_blob, azure_adls or gcs")
 
 
 _SCANNED = ("csv", "json", "parquet")
 _READERS: dict[str, Callable[..., Table]] = {
-    "csv": _read_csv, "json": _read_json, "parquet": _read_parquet, "excel": _read_excel, "delta": _read_delta,
+    "csv": _read_csv, "json": _read_json, "parquet": _read_parquet, "excel": _read_excel, "delta": read_delta,
 }
