@@ -9,3 +9,9 @@ def add_line_total(df, context=None, price_column: str = "unit_price", quantity_
     df = df.copy()
     df["line_total"] = (df[quantity_column] * df[price_column]).round(2)
     return df
+
+
+@transform(name="add_line_total", engine="spark", tags=["retail", "pricing"], version="1")
+def add_line_total_spark(df, context=None, price_column: str = "unit_price", quantity_column: str = "quantity"):
+    """The same for ``engine: spark`` nodes: a Spark DataFrame in, a Spark DataFrame out."""
+    return df.selectExpr("*", f"round(`{quantity_column}` * `{price_column}`, 2) AS line_total")

@@ -53,8 +53,10 @@ def make_compute(args: OdibiAssetArgs, runtime: AssetRuntime) -> Callable[[Any, 
 def execute_node(context: Any, args: OdibiAssetArgs, runtime: AssetRuntime) -> Iterator[Any]:
     """Run the node; yield a MaterializeResult with its checks, or the checks then raise ``Failure``."""
     odibi: OdibiResource = getattr(context.resources, runtime.resource_key)
-    if "pyspark" in args.resource_keys:
-        context.resources.pyspark.spark_session  # noqa: B018 - start the configured session; the engine reuses it
+    if "pyspark" in args.resource_keys:  # the Spark engine runs on the session Dagster's resource owns
+        from ..engines.spark import configure_spark
+
+        configure_spark(session=context.resources.pyspark.spark_session)
     overrides = partition_vars(context)
     run_id = odibi_run_id(context)
     plan = odibi.plan_for_run(context.run.run_id, overrides)  # this run's Plan, even when re-executing

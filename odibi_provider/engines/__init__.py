@@ -12,8 +12,6 @@ from ..errors import ExecutionError
 from .base import Engine, TestOutcome, ValidationOutcome, WriteOutcome
 
 ENGINE_NAMES = ("pandas", "spark")
-SPARK_LATER = ("the spark engine arrives in a later release; use 'engine: pandas' (the embedded DuckDB engine) "
-               "for now")
 
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
@@ -40,7 +38,12 @@ def _create(name: str) -> Engine:
 
         return EmbeddedEngine()
     if name == "spark":
-        raise ExecutionError(SPARK_LATER)
+        from ..extras import require
+
+        require("pyspark", extra="spark", purpose="the spark engine (engine: spark)")
+        from .spark import SparkEngine
+
+        return SparkEngine()
     hint = did_you_mean(name, ENGINE_NAMES) or f"engines: {known(ENGINE_NAMES)}"
     raise ExecutionError(f"unknown engine '{name}'; {hint}")
 

@@ -75,6 +75,12 @@ class Engine(Protocol):
     def validate(self, frame: Frame, tests: Sequence[TestSpec]) -> ValidationOutcome:
         """Run validation tests; split rows failing ``quarantine`` tests from the rest."""
 
+    def quote_ident(self, name: str) -> str:
+        """``name`` as an identifier in this engine's SQL dialect."""
+
+    def literal(self, value: Any) -> str:
+        """A plain Python value as a literal in this engine's SQL dialect."""
+
     def count(self, frame: Frame) -> int:
         """Rows in ``frame``; may compute a lazy frame."""
 

@@ -30,9 +30,8 @@ def apply_incremental(ctx: RunContext, node: PlanNode, engine: Any, frame: Any) 
     if not path.is_file():
         return frame, None
     mark = json.loads(path.read_text(encoding="utf-8"))["mark"]
-    column = '"' + spec.column.replace('"', '""') + '"'
-    literal = "'" + str(mark).replace("'", "''") + "'"
-    condition = f"{column} > {literal}"  # DuckDB casts the literal to the column's type
+    column, literal = engine.quote_ident(spec.column), engine.literal(str(mark))
+    condition = f"{column} > {literal}"  # both SQL dialects cast the literal to the column's type
     if spec.lookback:
         condition = f"{column} > CAST({literal} AS TIMESTAMP) - INTERVAL '{spec.lookback}'"
     return engine.sql(f"SELECT * FROM df WHERE {condition}", {"df": frame}), mark
@@ -43,7 +42,7 @@ def save_mark(ctx: RunContext, node: PlanNode, engine: Any, frame: Any) -> None:
     spec = node.read.incremental if node.read else None
     if spec is None or ctx.partition_key or not engine.count(frame):
         return
-    column = '"' + spec.column.replace('"', '""') + '"'
+    column = engine.quote_ident(spec.column)
     rows = engine.sample(engine.sql(f"SELECT max({column}) AS mark FROM df", {"df": frame}), 1)
     mark = rows[0]["mark"] if rows else None
     if mark is None:

@@ -23,12 +23,14 @@ class StepContext:
     vars: Mapping[str, Any]
     _inputs: Mapping[str, Any] = field(repr=False)
     _engine: Any = field(repr=False)
+    _variant: str = field(default="any", repr=False)
 
     def input(self, name: str) -> Any:
-        """A named input (or a ``depends_on`` node by name) as a pandas DataFrame."""
+        """A named input (or a ``depends_on`` node by name), as the function's own frame type (pandas,
+        or a Spark DataFrame for a ``spark`` function)."""
         if name not in self._inputs:
             raise KeyError(f"no input '{name}' in node {self.node_id}; available: {sorted(self._inputs)}")
-        return self._engine.to_pandas(self._inputs[name])
+        return _function_input(self._engine, self._inputs[name], self._variant)
 
     @property
     def input_names(self) -> list[str]:
@@ -61,11 +63,19 @@ def _apply(ctx: RunContext, node: PlanNode, step: StepSpec, frame: Any, relation
     spec = REGISTRY.resolve(step.name, engine.name, scope=scope)
     kwargs = dict(step.params)
     if spec.wants_context:
-        kwargs["context"] = StepContext(node.id, ctx.run_id, ctx.plan.vars, relations, engine)
-    output = spec.func(engine.to_pandas(frame), **kwargs)
+        kwargs["context"] = StepContext(node.id, ctx.run_id, ctx.plan.vars, relations, engine, spec.engine)
+    output = spec.func(_function_input(engine, frame, spec.engine), **kwargs)
     if output is None:
         raise ExecutionError(f"function '{step.name}' returned None; return the DataFrame", node=node.id)
-    return engine.from_pandas(output)
+    hook = getattr(engine, "function_output", None)
+    return hook(output, spec.engine) if hook else engine.from_pandas(output)
+
+
+def _function_input(engine: Any, frame: Any, variant: str) -> Any:
+    """What a function of engine ``variant`` receives: the engine's choice (a Spark DataFrame for a
+    ``spark`` function on Spark), else pandas."""
+    hook = getattr(engine, "function_input", None)
+    return hook(frame, variant) if hook else engine.to_pandas(frame)
 
 
 _SCOPES: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}

@@ -234,3 +234,27 @@ def test_host_owned_retries_turn_off_local_retries(make_project):
     plan = compile_project(make_project(text, files={"transforms.py": FLAKY, "data/numbers.csv": NUMBERS}))
     result = run_node(plan, "p.events", RunContext(plan=plan, retries="host"))
     assert result.status == "failed" and result.attempts == 1 and "transient" in result.error
+
+
+INCREMENTAL = """
+project: inc
+connections:
+  raw: {type: local, base_path: data}
+  out: {type: local, base_path: out}
+pipelines:
+  - pipeline: p
+    nodes:
+      - name: events
+        read: {connection: raw, format: csv, path: events.csv, incremental: {column: ts}}
+        write: {connection: out, format: parquet, path: events.parquet, mode: append}
+"""
+
+
+def test_incremental_reads_only_rows_past_the_mark(make_project):
+    project = make_project(INCREMENTAL, files={"data/events.csv": "id,ts\n1,2026-01-01 10:00:00\n2,2026-01-02 10:00:00\n"})
+    assert run_project(project)["p.events"].rows_written == 2
+    with open(project.parent / "data" / "events.csv", "a", encoding="utf-8") as handle:
+        handle.write("3,2026-01-03 10:00:00\n")
+    second = run_project(project)
+    assert second["p.events"].rows_written == 1, "only the row newer than the stored mark"
+    assert run_project(project)["p.events"].rows_written == 0

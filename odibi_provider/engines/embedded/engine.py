@@ -29,6 +29,7 @@ from ...errors import ExecutionError
 from ...plan.frozen import FrozenMap
 from ...plan.model import ReadSpec, TestSpec, WriteSpec
 from ..base import ValidationOutcome, WriteOutcome
+from .io_options import quote_ident, sql_literal
 from .lazy import LazyQuery, compose
 
 Frame = Any  # pyarrow.Table | LazyQuery
@@ -129,6 +130,12 @@ class EmbeddedEngine:
 
         return validate(self.materialize(frame), tests, self.run)
 
+    def quote_ident(self, name: str) -> str:
+        return quote_ident(name)
+
+    def literal(self, value: Any) -> str:
+        return sql_literal(value)
+
     def count(self, frame: Frame) -> int:
         if isinstance(frame, LazyQuery):
             if "table" in frame.cache:
@@ -223,7 +230,7 @@ class EmbeddedEngine:
 
     def read_intermediate(self, location: str) -> pa.Table:
         path = _local_path(location)
-        if not path.is_file():
+        if not path.exists():  # a file from this engine, a directory of parts from Spark
             raise ExecutionError(f"no intermediate data at {path}; run the upstream node first")
         return pq.read_table(path)
 

@@ -42,7 +42,6 @@ def test_get_engine_returns_one_instance_per_name_across_threads() -> None:
 
 
 @pytest.mark.parametrize(("name", "message"), [
-    pytest.param("spark", "the spark engine arrives in a later release", id="spark later"),
     pytest.param("panda", r"unknown engine 'panda'; did you mean 'pandas'\?", id="did you mean"),
     pytest.param("polars", "unknown engine 'polars'; engines: pandas, spark", id="unknown"),
 ])

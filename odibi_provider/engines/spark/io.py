@@ -1,0 +1,252 @@
+"""Read and write datasets on Spark: csv, json, parquet, delta, excel (read, via pandas) and sql (JDBC).
+
+Reads are lazy Spark scans, analysed at once so a wrong path or option fails in the read step. Writes
+dispatch to :mod:`.files` (local csv/json/parquet, atomic and idempotent), :mod:`.delta` and
+:mod:`.jdbc`. A file path may name one file, a directory of part files (hive folders too) or a glob.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ...errors import ExecutionError, OdibiError
+from ...plan.model import ReadSpec, WriteSpec
+from ..base import WriteOutcome
+from .localfs import data_files_under, is_local, local_path
+from .options import check_options, csv_read_options, spark_options
+from .session import first_line
+from .sqltext import ident, spark_type
+
+MODES = ("overwrite", "append", "upsert", "append_once")
+PARTITIONED_FORMATS = ("csv", "json", "parquet", "delta")
+_PEEK_BYTES = 1 << 20
+
+
+def read_frame(session: Any, spec: ReadSpec, connection: Any, from_pandas: Callable[[Any], Any]) -> Any:
+    """Read ``spec`` through ``connection`` into a DataFrame."""
+    where = f"connection '{spec.connection}', {spec.format} {_source(spec)}"
+    options = check_options("read", spec.format, spec.options, where)
+    if spec.format == "sql":
+        from .jdbc import read_jdbc
+
+        return read_jdbc(session, spec, connection, options, where)
+    if not spec.path or not hasattr(connection, "resolve"):
+        raise ExecutionError(f"{where}: a {spec.format} read needs 'path' and a file connection "
+                             f"(got {type(connection).__name__})")
+    location = connection.resolve(spec.path)
+    if spec.format == "excel":
+        return from_pandas(_read_excel(location, options, where))
+    return read_location(session, location, spec.format, options, where)
+
+
+def read_location(session: Any, location: str, fmt: str, options: Mapping[str, Any], where: str) -> Any:
+    """Read the data at an absolute ``location`` (also used by writers to merge with existing data)."""
+    if is_local(location) and not any(c in location for c in "*?[") and not local_path(location).exists():
+        raise ExecutionError(f"{where}: '{location}' does not exist; check the path and the connection's "
+                             "base_path, or run the node that writes it first")
+    try:
+        frame = _READERS[fmt](session, location, options)
+        frame.schema  # noqa: B018 - analyse now (Spark Connect is lazy) so errors belong to this read
+        return frame
+    except OdibiError as exc:
+        raise ExecutionError(f"{where}: {exc}") from exc
+    except Exception as exc:
+        from .delta import delta_error
+
+        error = delta_error(exc) if fmt == "delta" else exc
+        if isinstance(error, OdibiError):
+            raise ExecutionError(f"{where}: {error}") from exc
+        raise ExecutionError(f"{where}: cannot read '{location}': {first_line(exc)}") from exc
+
+
+def _read_csv(session: Any, location: str, o: Mapping[str, Any]) -> Any:
+    reader = session.read.options(**csv_read_options(o))
+    columns = o.get("columns")
+    if isinstance(columns, Mapping):
+        reader = reader.schema(", ".join(f"{ident(k)} {_type(v)}" for k, v in columns.items()))
+        columns = None
+    frame = reader.csv(location)
+    dtype = o.get("dtype", o.get("types"))
+    if isinstance(dtype, Mapping) and dtype:
+        frame = _cast(frame, dtype)
+    return frame.select(*columns) if columns else frame
+
+
+def _read_json(session: Any, location: str, o: Mapping[str, Any]) -> Any:
+    options = spark_options(o)
+    first = _first_file(location)
+    lines = o.get("lines")
+    if lines is False or (lines is None and "multiLine" not in o and first is not None and _is_array(first)):
+        options["multiLine"] = "true"
+    columns = o.get("columns")
+    reader = session.read.options(**options)
+    if isinstance(columns, Mapping):
+        reader = reader.schema(", ".join(f"{ident(k)} {_type(v)}" for k, v in columns.items()))
+        columns = None
+    frame = reader.json(location)
+    if columns:
+        return frame.select(*columns)
+    order = _first_keys(first, options.get("multiLine") == "true") if first is not None else []
+    if order and set(order) <= set(frame.columns) and order != frame.columns[:len(order)]:
+        frame = frame.select(*order, *(c for c in frame.columns if c not in order))  # the file's key order
+    return frame
+
+
+def _read_parquet(session: Any, location: str, o: Mapping[str, Any]) -> Any:
+    options = spark_options(o)
+    if o.get("union_by_name"):
+        options["mergeSchema"] = "true"
+    frame = session.read.options(**options).parquet(location)
+    return frame.select(*o["columns"]) if o.get("columns") else frame
+
+
+def _read_delta(session: Any, location: str, o: Mapping[str, Any]) -> Any:
+    from .delta import DeltaLog, read_delta
+
+    if is_local(location) and not DeltaLog(location).exists():
+        raise ExecutionError(f"no delta table at '{location}' (no _delta_log); check the path, or run the node "
+                             "that writes it first")
+    return read_delta(session, location, o)
+
+
+def _read_excel(location: str, o: Mapping[str, Any], where: str) -> Any:
+    from ...extras import require
+
+    pd = require("pandas", purpose="reading excel")
+    require("openpyxl", purpose="reading excel")
+    header = o.get("header", 0)
+    kwargs = {"sheet_name": o.get("sheet_name", 0), "header": 0 if header is True else (None if header is False
+              else header), "skiprows": o.get("skip"), "dtype": o.get("dtype"), "usecols": o.get("columns")}
+    paths = sorted(glob.glob(location)) if any(c in location for c in "*?[") else [location]
+    frames = [pd.read_excel(p, engine="openpyxl", **{k: v for k, v in kwargs.items() if v is not None})
+              for p in paths]
+    if any(isinstance(f, dict) for f in frames):
+        raise ExecutionError(f"{where}: sheet_name must name one sheet, not a list")
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
+def _cast(frame: Any, types: Mapping[str, Any]) -> Any:
+    wanted = {str(k).lower(): _type(v) for k, v in types.items()}
+    return frame.selectExpr(*(f"CAST({ident(c)} AS {wanted[c.lower()]}) AS {ident(c)}" if c.lower() in wanted
+                              else ident(c) for c in frame.columns))
+
+
+def _type(name: Any) -> str:
+    kind = spark_type(str(name))
+    if kind is None:
+        raise ExecutionError(f"'{name}' is not a type; use a Spark SQL type (STRING, BIGINT, DOUBLE, DATE, ...) "
+                             "or a pandas-style alias (str, int64, float, bool, datetime)")
+    return kind
+
+
+def _first_file(location: str) -> Path | None:
+    """The first local data file at ``location`` (a file, a directory or a glob), if local."""
+    if not is_local(location):
+        return None
+    path = local_path(location)
+    if any(c in location for c in "*?["):
+        files = sorted(Path(p) for p in glob.glob(location) if Path(p).is_file())
+    else:
+        files = [path] if path.is_file() else (data_files_under(path) if path.is_dir() else [])
+    return files[0] if files else None
+
+
+def _is_array(path: Path) -> bool:
+    """True when the JSON file holds one array of records (not JSON lines)."""
+    with open(path, "rb") as handle:
+        head = handle.read(4096).lstrip()
+    return head.startswith(b"[")
+
+
+def _first_keys(path: Path, array: bool) -> list[str]:
+    """The keys of the file's first record, in order (Spark sorts inferred JSON columns by name)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read(_PEEK_BYTES).lstrip()
+        if array:
+            text = text[1:].lstrip()
+        record, _ = json.JSONDecoder().raw_decode(text)
+    except (OSError, ValueError, UnicodeDecodeError):
+        return []
+    return [str(k) for k in record] if isinstance(record, dict) else []
+
+
+_READERS: dict[str, Callable[[Any, str, Mapping[str, Any]], Any]] = {
+    "csv": _read_csv, "json": _read_json, "parquet": _read_parquet, "delta": _read_delta,
+}
+
+
+def write_frame(frame: Any, spec: WriteSpec, connection: Any, *, write_id: str) -> WriteOutcome:
+    """Write ``frame`` as ``spec`` says: atomically, and a retried ``write_id`` never duplicates rows."""
+    where = f"connection '{spec.connection}', {spec.format} {_target(spec)}"
+    options = check_options("write", spec.format, spec.options, where)
+    keys = _keys(spec, options)
+    _check(frame.columns, spec, keys, where)
+    frame = storable(frame)
+    if spec.format == "sql":
+        from .jdbc import write_jdbc
+
+        if not spec.table or not hasattr(connection, "url"):
+            raise ExecutionError(f"{where}: format sql needs 'table' and a connection of type sql")
+        return write_jdbc(frame, spec.table, connection, spec.mode, keys, options, write_id=write_id, where=where)
+    if not spec.path or not hasattr(connection, "resolve"):
+        raise ExecutionError(f"{where}: a {spec.format} write needs 'path' and a file connection")
+    location = connection.resolve(spec.path)
+    try:
+        if spec.format == "delta":
+            from .delta import write_delta
+
+            fs = None if is_local(location) else connection.filesystem()
+            return write_delta(frame, location, spec.mode, keys, options, spec.partition_by, write_id=write_id,
+                               fs=fs)
+        from .files import write_files
+
+        return write_files(frame, location, spec.format, spec.mode, keys, options, spec.partition_by,
+                           write_id=write_id, where=where)
+    except OdibiError:
+        raise
+    except Exception as exc:
+        raise ExecutionError(f"{where}: cannot write '{location}' ({spec.mode}): {first_line(exc)}") from exc
+
+
+def storable(frame: Any) -> Any:
+    """``frame`` with null-typed (void) columns cast to string: files and Delta cannot store them."""
+    void = [f.name for f in frame.schema.fields if f.dataType.simpleString() in ("void", "null")]
+    if not void:
+        return frame
+    return frame.selectExpr(*(f"CAST({ident(c)} AS STRING) AS {ident(c)}" if c in void else ident(c)
+                              for c in frame.columns))
+
+
+def _keys(spec: WriteSpec, options: Mapping[str, Any]) -> tuple[str, ...]:
+    keys = spec.keys or options.get("merge_keys") or options.get("keys") or ()
+    return (keys,) if isinstance(keys, str) else tuple(keys)
+
+
+def _check(columns: Sequence[str], spec: WriteSpec, keys: Sequence[str], where: str) -> None:
+    if spec.mode not in MODES:
+        raise ExecutionError(f"{where}: unknown write mode '{spec.mode}'; use one of {', '.join(MODES)}")
+    if spec.mode in ("upsert", "append_once") and not keys:
+        raise ExecutionError(f"{where}: mode '{spec.mode}' needs key columns; set 'merge_keys' or 'options.keys'")
+    if spec.partition_by and spec.format not in PARTITIONED_FORMATS:
+        raise ExecutionError(f"{where}: partition_by is not supported for {spec.format}; "
+                             f"use one of {', '.join(PARTITIONED_FORMATS)} or drop partition_by")
+    merge_keys = keys if spec.mode in ("upsert", "append_once") else ()
+    for label, wanted in (("key", merge_keys), ("partition_by", spec.partition_by)):
+        if missing := [c for c in wanted if c not in columns]:
+            raise ExecutionError(f"{where}: {label} column(s) {missing} are not in the data "
+                                 f"(columns: {', '.join(columns)})")
+
+
+def _source(spec: ReadSpec) -> str:
+    if spec.path:
+        return f"path '{spec.path}'"
+    return f"table '{spec.table}'" if spec.table else "query"
+
+
+def _target(spec: WriteSpec) -> str:
+    return f"path '{spec.path}'" if spec.path else f"table '{spec.table}'"
