@@ -32,11 +32,15 @@ def generate(scale: float) -> Path:
     return target
 
 
+SPARK_VARIANTS = ("pyspark", "odibi-spark")
+
+
 def measure(variant: str, data: Path, out: Path) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one variant run in its own process."""
+    """Wall seconds and peak RSS (MiB) of one variant run in its own process (for Spark: the Python
+    driver's RSS; the JVM is a child of it)."""
+    module = "benchmarks.tpch_spark" if variant in SPARK_VARIANTS else "benchmarks.tpch_variants"
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "benchmarks.tpch_variants", variant, str(data), str(out)],
-                               cwd=REPO)
+    process = subprocess.Popen([sys.executable, "-m", module, variant, str(data), str(out)], cwd=REPO)
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
@@ -78,11 +82,15 @@ def main() -> None:
     parser.add_argument("--skip-pandas", action="store_true")
     parser.add_argument("--overhead-nodes", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2, help="odibi's parallel nodes (raw DuckDB is one script)")
+    parser.add_argument("--engine", choices=["pandas", "spark"], default="pandas",
+                        help="spark: odibi on Spark vs a hand-written PySpark script (one session per run)")
     parser.add_argument("--hosts", action="store_true", help="also run through Dagster (materialize in-process) "
                                                                "and Airflow (dag.test()), one node per task")
     args = parser.parse_args()
     os.environ["ODIBI_BENCH_WORKERS"] = str(args.workers)
     data = generate(args.scale)
+    if args.engine == "spark":
+        return spark_main(data, args.scale)
     variants = ["duckdb", "odibi"] + ([] if args.skip_pandas else ["pandas"])
     variants += ["dagster", "airflow"] if args.hosts else []
     results = {}
@@ -103,6 +111,16 @@ def main() -> None:
                   f"{results[host][1] / base_mem:.2f}x peak memory")
     print(f"per-node overhead on {args.overhead_nodes} trivial nodes: {(per_node - raw_per_node) * 1000:.1f} ms "
           f"(odibi {per_node * 1000:.1f} ms/node, raw DuckDB {raw_per_node * 1000:.2f} ms/query; goal <= 20 ms)")
+
+
+def spark_main(data: Path, scale: float) -> None:
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="tpch-spark-") as tmp:
+        for variant in SPARK_VARIANTS:
+            results[variant] = measure(variant, data, Path(tmp) / variant)
+            print(f"{variant:>12}: {results[variant][0]:8.2f} s wall", flush=True)
+    ratio = results["odibi-spark"][0] / results["pyspark"][0]
+    print(f"\nscale {scale:g}: odibi on Spark / hand-written PySpark = {ratio:.2f}x wall (goal <= 1.10x)")
 
 
 if __name__ == "__main__":

@@ -270,6 +270,22 @@ class StoryConfig(StrictModel):
     max_sample_rows: int = Field(default=10, ge=0, le=1000)
 
 
+class SparkConfig(StrictModel):
+    """How the Spark engine gets its session: ``master`` (``local[*]``, a cluster URL) or ``remote``
+    (Spark Connect, ``sc://host:15002``), plus ``conf``; ``delta: pip`` loads Delta from Maven."""
+
+    master: str | None = None
+    remote: str | None = None
+    conf: dict[str, Any] = Field(default_factory=dict)
+    delta: Literal["pip"] | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> SparkConfig:
+        if self.master and self.remote:
+            raise ValueError("give either 'master' or 'remote', not both")
+        return self
+
+
 class SystemConfig(StrictModel):
     """Where odibi keeps its own state: intermediate datasets, incremental marks, run records."""
 
@@ -342,3 +358,4 @@ class ProjectConfig(StrictModel):
     environments: dict[str, Any] = Field(default_factory=dict)
     retry: RetryConfig | None = None
     transforms: list[str] = Field(default_factory=list)
+    spark: SparkConfig | None = None

@@ -77,7 +77,8 @@ def compile_plan(loaded: LoadedProject, *, registry: Registry | None = None, sou
         story=StorySpec(**config.story.model_dump()), system=SystemSpec(**config.system.model_dump()),
         env=loaded.env, description=config.description, owner=config.owner, source_hash=source_hash,
         env_refs=loaded.env_refs, date_refs=loaded.date_refs, transform_modules=tuple(_transform_sources(loaded)),
-        disabled=tuple(disabled))
+        disabled=tuple(disabled),
+        spark=FrozenMap(config.spark.model_dump(exclude_none=True) if config.spark else {}))
 
 
 def _transform_sources(loaded: LoadedProject) -> list[str]:

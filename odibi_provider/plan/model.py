@@ -12,7 +12,7 @@ from typing import Any
 
 from .frozen import EMPTY, FrozenMap
 
-PLAN_FORMAT = 2  # 2: transform_modules hold sources (transforms.py), not derived module names
+PLAN_FORMAT = 3  # 2: transform_modules hold sources (transforms.py); 3: the spark block
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +199,7 @@ class Plan:
     date_refs: tuple[str, ...] = ()
     transform_modules: tuple[str, ...] = ()
     disabled: tuple[str, ...] = ()
+    spark: FrozenMap = EMPTY  # the project's spark: block (master, remote, conf, delta)
     format: int = PLAN_FORMAT
 
     @cached_property

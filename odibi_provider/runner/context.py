@@ -55,7 +55,12 @@ class RunContext:
         return Path(self.plan.project_dir)
 
     def engine_for(self, engine_name: str) -> Engine:
-        return get_engine(self.engine_override or engine_name)
+        name = self.engine_override or engine_name
+        if name == "spark" and self.plan.spark:
+            from ..engines.spark import use_project_settings
+
+            use_project_settings(**self.plan.spark.thaw())
+        return get_engine(name)
 
     def connection(self, name: str) -> Any:
         """The opened connection ``name`` (opened once per run; secrets resolved here)."""

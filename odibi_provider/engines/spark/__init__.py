@@ -8,7 +8,23 @@ this package loads no pyspark; the session starts on the first node that needs i
 from __future__ import annotations
 
 from .engine import SparkEngine
-from .session import SparkSettings, configure_spark, delta_conf, get_spark, settings_from_env, stop_spark
+from .session import (
+    SparkSettings,
+    configure_spark,
+    delta_conf,
+    get_spark,
+    settings_from_env,
+    stop_spark,
+    use_project_settings,
+)
 
-__all__ = ["SparkEngine", "SparkSettings", "configure_spark", "delta_conf", "get_spark", "settings_from_env",
-           "stop_spark"]
+__all__ = [
+    "SparkEngine",
+    "SparkSettings",
+    "configure_spark",
+    "delta_conf",
+    "get_spark",
+    "settings_from_env",
+    "stop_spark",
+    "use_project_settings",
+]

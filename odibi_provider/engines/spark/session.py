@@ -77,6 +77,20 @@ def configure_spark(master: str | None = None, remote: str | None = None, conf: 
         _STATE.session = session
 
 
+def use_project_settings(master: str | None = None, remote: str | None = None,
+                         conf: Mapping[str, Any] | None = None, delta: str | None = None) -> None:
+    """A project's ``spark:`` block. Precedence: :func:`configure_spark` (or an injected session, e.g. from
+    Dagster's PySparkResource) > ``ODIBI_SPARK_*`` environment variables > the project > ``local[*]``."""
+    with _STATE.lock:
+        if _STATE.settings is not None or _STATE.session is not None:
+            return
+        from_env = settings_from_env()
+        if from_env.master or from_env.remote or from_env.conf:
+            return
+        merged = {**(delta_conf() if delta == "pip" else {}), **(conf or {})}
+        _STATE.settings = SparkSettings(master, remote, {str(k): _conf_value(v) for k, v in merged.items()})
+
+
 def settings_from_env(environ: Mapping[str, str] | None = None) -> SparkSettings:
     """The settings named by ``ODIBI_SPARK_MASTER``, ``ODIBI_SPARK_REMOTE`` and ``ODIBI_SPARK_CONF``."""
     env = os.environ if environ is None else environ

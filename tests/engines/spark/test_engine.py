@@ -108,3 +108,31 @@ def test_delta_conf_loads_delta_from_maven() -> None:
     conf = delta_conf()
     assert conf["spark.jars.packages"].startswith("io.delta:delta-spark_4.2_2.13:")
     assert conf["spark.sql.extensions"] == "io.delta.sql.DeltaSparkSessionExtension"
+
+
+def test_project_spark_block_reaches_the_plan_and_yields_to_explicit_settings(make_project, monkeypatch):
+    from odibi_provider.engines.spark import session as spark_session
+    from odibi_provider.plan import compile_project
+
+    text = """
+    project: p
+    engine: spark
+    spark: {master: "local[2]", conf: {spark.sql.shuffle.partitions: 3}}
+    connections: {raw: {type: local}}
+    pipelines:
+      - pipeline: b
+        nodes:
+          - {name: a, read: {connection: raw, format: csv, path: a.csv}}
+    """
+    plan = compile_project(make_project(text))
+    assert plan.spark == {"master": "local[2]", "conf": {"spark.sql.shuffle.partitions": 3}}
+    state = spark_session._STATE
+    monkeypatch.setattr(state, "settings", None)
+    monkeypatch.setattr(state, "session", None)
+    for name in (spark_session.ENV_MASTER, spark_session.ENV_REMOTE, spark_session.ENV_CONF):
+        monkeypatch.delenv(name, raising=False)
+    spark_session.use_project_settings(**plan.spark.thaw())
+    assert state.settings == spark_session.SparkSettings("local[2]", None, {"spark.sql.shuffle.partitions": "3"})
+    monkeypatch.setattr(state, "settings", spark_session.SparkSettings(remote="sc://elsewhere:15002"))
+    spark_session.use_project_settings(**plan.spark.thaw())
+    assert state.settings.remote == "sc://elsewhere:15002", "configure_spark wins over the project"
