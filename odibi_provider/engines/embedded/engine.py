@@ -9,9 +9,6 @@ handing a result to other nodes materialize it to Arrow. Python transforms get p
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-import decimal
-import math
 import os
 import tempfile
 import threading
@@ -29,6 +26,7 @@ from ...errors import ExecutionError
 from ...plan.frozen import FrozenMap
 from ...plan.model import ReadSpec, TestSpec, WriteSpec
 from ..base import ValidationOutcome, WriteOutcome
+from ..jsonable import jsonable
 from .io_options import quote_ident, sql_literal
 from .lazy import LazyQuery, compose
 
@@ -252,24 +250,6 @@ def _nullable_dtype(kind: pa.DataType) -> Any:
                                          f"{kind.bit_width}")
     return None
 
-
-def jsonable(value: Any) -> Any:
-    """A JSON-ready value: dates/times as ISO text, decimals as float, NaN/inf as None, bytes as hex."""
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, decimal.Decimal):
-        return float(value)
-    if isinstance(value, (dt.date, dt.time)):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return value.hex()
-    if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    return str(value)
 
 
 def _local_path(location: str) -> Path:

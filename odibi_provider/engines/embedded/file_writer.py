@@ -10,7 +10,7 @@ Layouts at a dataset path ``T``:
   complete new directory (existing files hard-linked in for an append) and swaps it in.
 
 Upsert and append_once read the existing data, combine it with the new rows in DuckDB and replace
-the dataset. Every replacement goes through :mod:`.atomic` (stage, fsync, rename / swap).
+the dataset. Every replacement goes through :mod:`odibi_provider.engines.atomic` (stage, fsync, rename / swap).
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..atomic import commit, link_tree, recover, staged, write_file_atomically
 from ..base import WriteOutcome
-from .atomic import commit, link_tree, recover, staged, write_file_atomically
 from .encode import encode
 from .files import PART_EXTENSION, dataset_exists
 from .io_options import quote_ident, safe_id

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from ...errors import ExecutionError
-from .atomic import data_files_under, readable
+from ..atomic import data_files_under, readable
 
 EXTENSIONS: dict[str, tuple[str, ...]] = {
     "csv": (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz"),

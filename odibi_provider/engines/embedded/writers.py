@@ -1,6 +1,6 @@
 """Write an Arrow table atomically and idempotently: files, Delta tables and SQL tables.
 
-* files (csv, json lines, parquet, excel): see :mod:`.file_writer` and :mod:`.atomic`; on object
+* files (csv, json lines, parquet, excel): see :mod:`.file_writer` and :mod:`odibi_provider.engines.atomic`; on object
   stores (s3, abfs, gs) :mod:`.remote_writer`;
 * delta: one deltalake commit per write, see :mod:`.delta_writer`;
 * sql: one transaction per write, see :mod:`.sql_writer`.

@@ -7,10 +7,6 @@ pandas' nullable dtypes (Int64, boolean).
 
 from __future__ import annotations
 
-import datetime as dt
-import decimal
-import math
-from collections.abc import Mapping
 from typing import Any
 
 from ...errors import ExecutionError
@@ -80,22 +76,3 @@ def from_arrow(session: Any, table: Any) -> Any:
     if any(pa.types.is_null(f.type) for f in table.schema):
         table = table.cast(pa.schema(fields))
     return session.createDataFrame(table)
-
-
-def jsonable(value: Any) -> Any:
-    """A JSON-ready value: dates/times as ISO text, decimals as float, NaN/inf as None, bytes as hex."""
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, decimal.Decimal):
-        return float(value)
-    if isinstance(value, (dt.date, dt.time)):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return value.hex()
-    if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    return str(value)

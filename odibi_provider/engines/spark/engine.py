@@ -17,6 +17,7 @@ from ...errors import ExecutionError
 from ...plan.frozen import FrozenMap
 from ...plan.model import ReadSpec, TestSpec, WriteSpec
 from ..base import ValidationOutcome, WriteOutcome
+from ..jsonable import jsonable
 from . import convert
 from .session import first_line, get_spark
 from .sqltext import ident
@@ -114,7 +115,7 @@ class SparkEngine:
 
     def sample(self, frame: Any, n: int) -> list[dict[str, Any]]:
         rows = convert.to_arrow(frame.limit(max(n, 0))).to_pylist()
-        return [{k: convert.jsonable(v) for k, v in row.items()} for row in rows]
+        return [{k: jsonable(v) for k, v in row.items()} for row in rows]
 
     def to_pandas(self, frame: Any) -> Any:
         """A pandas DataFrame (collects every row to the driver: for small data and ``any`` functions)."""

@@ -10,7 +10,7 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from odibi_provider.engines.embedded import atomic
+from odibi_provider.engines import atomic
 from odibi_provider.engines.embedded.readers import read_table
 from odibi_provider.engines.embedded.writers import write_table
 from odibi_provider.errors import ExecutionError
