@@ -32,7 +32,8 @@ from ...errors import ExecutionError
 from ...plan.frozen import thaw
 from ...plan.model import TestSpec
 from ..base import TestOutcome, ValidationOutcome
-from .transformers import ident, literal, unknown
+from ..params import unknown
+from .transformers import ident, literal
 
 FAILED_COLUMN = "_odibi_failed_tests"
 QUARANTINE_FLAG = "__odibi_quarantine"

@@ -6,10 +6,7 @@ import datetime as dt
 import decimal
 import math
 import re
-from collections.abc import Sequence
 from typing import Any
-
-from ..._suggest import did_you_mean, known
 
 # pandas-style and DuckDB type names -> Spark SQL types (anything else is passed through as written)
 TYPE_ALIASES = {"str": "STRING", "string": "STRING", "text": "STRING", "varchar": "STRING", "object": "STRING",
@@ -50,12 +47,6 @@ def spark_type(name: str) -> str | None:
     """The Spark SQL type for a type name or alias (``float`` -> DOUBLE), or None when it is not a type."""
     mapped = TYPE_ALIASES.get(name.strip().lower(), name.strip())
     return mapped if _TYPE.match(mapped) else None
-
-
-def unknown(kind: str, name: str, choices: Sequence[str], where: str) -> str:
-    """"unknown column 'x'; did you mean 'y'?; columns of df: ..." for error messages."""
-    hint = did_you_mean(name, choices)
-    return f"unknown {kind} '{name}'" + (f"; {hint}" if hint else "") + f"; {where}: {known(choices)}"
 
 
 def split_terms(text: str) -> list[str]:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import Any
 
 from ..._suggest import did_you_mean, known
 from ...errors import ExecutionError
 from ...plan.builtins import BUILTIN_TRANSFORMERS
 from ...plan.frozen import FrozenMap
-from .sqltext import TYPE_ALIASES, ident, literal, nulls_last, spark_type, unknown
+from ..params import Params as BaseParams
+from .sqltext import TYPE_ALIASES, ident, literal, nulls_last, spark_type
 
 JOIN_KINDS = {"inner": "INNER JOIN", "left": "LEFT JOIN", "right": "RIGHT JOIN", "full": "FULL OUTER JOIN",
               "semi": "LEFT SEMI JOIN", "anti": "LEFT ANTI JOIN"}
@@ -23,61 +24,10 @@ ROW_NUMBER = "__odibi_rn"
 
 
 @dataclass(frozen=True)
-class Params:
-    """A transformer's params plus the columns it may name; every accessor fails with a clear message."""
+class Params(BaseParams):
+    """The shared param checks, plus the Spark types of each relation's columns."""
 
-    transformer: str
-    params: Mapping[str, Any]
-    columns: list[str]
-    relations: Mapping[str, Sequence[str]]
     types: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # relation -> column -> Spark type
-
-    def fail(self, param: str, problem: str) -> NoReturn:
-        raise ExecutionError(f"transformer '{self.transformer}', param '{param}': {problem}")
-
-    def text(self, key: str) -> str:
-        if not isinstance(value := self.params.get(key), str) or not value.strip():
-            self.fail(key, f"expected a non-empty SQL string, got {value!r}")
-        return value
-
-    def names(self, key: str, *, allow_empty: bool = False) -> list[str]:
-        """A string or a list of strings."""
-        items = [value] if isinstance(value := self.params.get(key), str) else value
-        if not isinstance(items, (list, tuple)) or not all(isinstance(v, str) and v for v in items):
-            self.fail(key, f"expected a name or a list of names, got {value!r}")
-        if not items and not allow_empty:
-            self.fail(key, "expected at least one name, got an empty list")
-        return list(items)
-
-    def column_list(self, key: str, *, of: Sequence[str] | None = None, allow_empty: bool = False) -> list[str]:
-        return [self.column(name, key, of=of) for name in self.names(key, allow_empty=allow_empty)]
-
-    def column(self, name: str, key: str, *, of: Sequence[str] | None = None, where: str = "df") -> str:
-        """The column called ``name`` (case-insensitively, as Spark and DuckDB resolve names)."""
-        available = self.columns if of is None else list(of)
-        if (found := {c.lower(): c for c in available}.get(name.lower())) is None:
-            self.fail(key, unknown("column", name, available, f"columns of {where}"))
-        return found
-
-    def mapping(self, key: str, *, values: type | tuple[type, ...] | None = str) -> dict[str, Any]:
-        value = self.params.get(key)
-        what = "names to SQL text" if values is str else "names to values"
-        if not isinstance(value, Mapping) or not value or not all(isinstance(k, str) and k for k in value):
-            self.fail(key, f"expected a non-empty mapping of {what}, got {value!r}")
-        if bad := [k for k, v in value.items() if values is not None and not isinstance(v, values)]:
-            self.fail(key, f"expected a mapping of {what}; '{bad[0]}' maps to {value[bad[0]]!r}")
-        return dict(value)
-
-    def flag(self, key: str, default: bool) -> bool:
-        if not isinstance(value := self.params.get(key, default), bool):
-            self.fail(key, f"expected true or false, got {value!r}")
-        return value
-
-    def relation(self, name: str, key: str) -> list[str]:
-        """The columns of relation ``name`` (an input or upstream node)."""
-        if name not in self.relations:
-            self.fail(key, unknown("dataset", name, list(self.relations), "datasets available"))
-        return list(self.relations[name])
 
 
 def _select(columns: Sequence[str], source: str = "df") -> str:

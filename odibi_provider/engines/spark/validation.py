@@ -21,7 +21,8 @@ from ...errors import ExecutionError
 from ...plan.frozen import thaw
 from ...plan.model import TestSpec
 from ..base import TestOutcome, ValidationOutcome
-from .sqltext import ident, literal, string_literal, unknown
+from ..params import unknown
+from .sqltext import ident, literal, string_literal
 
 FAILED_COLUMN = "_odibi_failed_tests"
 ROW_TESTS = ("not_null", "unique", "accepted_values", "range", "regex_match", "custom_sql")
