@@ -21,6 +21,7 @@ from ...errors import ExecutionError
 from ...plan.frozen import thaw
 from ...plan.model import TestSpec
 from ..base import TestOutcome, ValidationOutcome
+from ..outcomes import test_outcome
 from ..params import unknown
 from .sqltext import ident, literal, string_literal
 
@@ -149,24 +150,10 @@ def compile_check(spec: TestSpec, types: Mapping[str, str]) -> Check:
     raise ExecutionError(f"validation test '{spec.name}': unknown type '{kind}'; {hint}")
 
 
-def _row_count(spec: TestSpec, total: int) -> tuple[bool, str]:
-    low, high = spec.args.get("min"), spec.args.get("max")
-    if low is not None and total < low:
-        return False, f"row count {total} is below the minimum {low}"
-    if high is not None and total > high:
-        return False, f"row count {total} is above the maximum {high}"
-    return True, f"row count {total} is within [{0 if low is None else low}, {'inf' if high is None else high}]"
-
-
 def outcome(check: Check, failed: int, total: int) -> TestOutcome:
     """The TestOutcome of ``check`` given its failing-row count (row_count: the frame's ``total``)."""
-    spec = check.spec
-    if check.flag is None:
-        passed, message = _row_count(spec, total)
-        return TestOutcome(spec.name, spec.type, spec.on_fail, passed, 0, message, check.sql)
-    rows = "1 row has" if failed == 1 else f"{failed} rows have"
-    message = f"{rows} {check.subject}" if failed else f"no rows have {check.subject}"
-    return TestOutcome(spec.name, spec.type, spec.on_fail, failed == 0, failed, message, check.sql)
+    return test_outcome(check.spec, subject=check.subject, sql=check.sql, failed=failed, total=total,
+                        table_level=check.flag is None)
 
 
 def _flag(i: int) -> str:
