@@ -11,6 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+# connection options that hold credentials: resolved only when a connection opens, never shown
+SECRET_FIELDS = frozenset({"url", "access_key_id", "secret_access_key", "session_token", "account_key",
+                           "sas_token", "connection_string", "client_secret", "token"})
+
 
 @runtime_checkable
 class FileConnection(Protocol):

@@ -32,9 +32,8 @@ from urllib.parse import quote
 
 from ..errors import ExecutionError, MissingExtraError
 from ..extras import require
-from ..manifest.models import SECRET_FIELDS
 from ..manifest.substitution import Environment, resolve_env_refs
-from .base import Secret
+from .base import SECRET_FIELDS, Secret
 
 _SAS_SIGNATURE = re.compile(r"(?i)\b(sig|signature)=[^&\s'\"]+")
 

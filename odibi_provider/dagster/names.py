@@ -25,10 +25,6 @@ def tag_key(text: str) -> str:
     return _TAG_UNSAFE.sub("_", str(text)).strip("._-")[:63] or "tag"
 
 
-def tag_value(text: str) -> str:
-    """A tag value (Dagster allows at most 63 characters of ``[A-Za-z0-9_.-]``)."""
-    return _TAG_UNSAFE.sub("_", str(text))[:63]
-
 
 def owner(text: str) -> str:
     """An owner Dagster accepts: an email address as written, anything else as ``team:name``."""

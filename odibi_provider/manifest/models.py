@@ -84,8 +84,6 @@ Connection = Annotated[
     Union[LocalConnection, SqlConnection, S3Connection, AzureConnection, GcsConnection],
     Field(discriminator="type"),
 ]
-SECRET_FIELDS = frozenset({"url", "access_key_id", "secret_access_key", "session_token", "account_key",
-                           "sas_token", "connection_string", "client_secret", "token"})
 
 
 # --- read / write ------------------------------------------------------------------------------

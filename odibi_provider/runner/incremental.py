@@ -21,20 +21,20 @@ def _state_file(ctx: RunContext, node: PlanNode) -> Path:
     return ctx.system_root / "state" / f"{key or node.id}.json"
 
 
-def apply_incremental(ctx: RunContext, node: PlanNode, engine: Any, frame: Any) -> tuple[Any, Any]:
-    """Filter ``frame`` to rows past the mark (minus ``lookback`` when given); return (frame, mark)."""
+def apply_incremental(ctx: RunContext, node: PlanNode, engine: Any, frame: Any) -> Any:
+    """``frame`` filtered to rows past the stored mark (minus ``lookback`` when given)."""
     spec = node.read.incremental if node.read else None
     if spec is None or ctx.partition_key:  # a partition run reads its own window, not past the mark
-        return frame, None
+        return frame
     path = _state_file(ctx, node)
     if not path.is_file():
-        return frame, None
+        return frame
     mark = json.loads(path.read_text(encoding="utf-8"))["mark"]
     column, literal = engine.quote_ident(spec.column), engine.literal(str(mark))
     condition = f"{column} > {literal}"  # both SQL dialects cast the literal to the column's type
     if spec.lookback:
         condition = f"{column} > CAST({literal} AS TIMESTAMP) - INTERVAL '{spec.lookback}'"
-    return engine.sql(f"SELECT * FROM df WHERE {condition}", {"df": frame}), mark
+    return engine.sql(f"SELECT * FROM df WHERE {condition}", {"df": frame})
 
 
 def save_mark(ctx: RunContext, node: PlanNode, engine: Any, frame: Any) -> None:

@@ -76,7 +76,7 @@ def _execute(ctx: RunContext, node: PlanNode, trace: Trace) -> None:
     trace.rows_in = {name: n for name, f in relations.items() if (n := engine.known_count(f)) is not None}
     if node.read is not None:
         frame = engine.read(node.read, ctx.connection(node.read.connection))
-        frame, _ = apply_incremental(ctx, node, engine, frame)
+        frame = apply_incremental(ctx, node, engine, frame)
     trace.schema_in = engine.schema(frame)
     frame = apply_steps(ctx, node, frame, relations, trace.sql)
     if node.tests:
