@@ -7,6 +7,7 @@ resolution picks the exact engine, then ``any``.
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import importlib
 import importlib.util
@@ -150,7 +151,7 @@ class Registry:
         specs = sorted(self._specs.values(), key=lambda s: (s.name, s.engine))
         return [s for s in specs if (tag is None or tag in s.tags) and (engine is None or s.engine == engine)]
 
-    def search(self, text: str) -> list[FunctionSpec]:
+    def search(self, text: str) -> builtins.list[FunctionSpec]:  # ``list`` is the method above
         """Variants whose name, tags or description mention ``text`` (case-insensitive)."""
         needle = text.lower()
         return [s for s in self.list()
@@ -192,7 +193,7 @@ def load_file(path: Path) -> str:
     if spec is None or spec.loader is None:  # pragma: no cover - only for exotic paths
         raise RegistryError(f"cannot import transforms from {path}")
     module = importlib.util.module_from_spec(spec)
-    module.__odibi_mtime__ = mtime  # type: ignore[attr-defined]
+    module.__dict__["__odibi_mtime__"] = mtime  # a marker attribute that ModuleType does not declare
     sys.modules[module_name] = module
     try:
         spec.loader.exec_module(module)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import types
 import typing
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -12,6 +12,9 @@ from .._suggest import did_you_mean, known
 from ..errors import Problem
 from .models import NAME_PATTERN, ProjectConfig, _step_kind
 from .yaml_source import format_path, locate
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 # words users bring from other tools, mapped to the odibi value they mean
 _SYNONYMS = {"merge": "upsert", "insert": "append", "replace": "overwrite", "insert_new": "append_once",
@@ -57,7 +60,7 @@ def _contains(container: Any, segment: Any) -> bool:
     return isinstance(container, list) and isinstance(segment, int) and 0 <= segment < len(container)
 
 
-def _describe(item: dict[str, Any], path: tuple[Any, ...], data: Any) -> tuple[str, str | None]:
+def _describe(item: ErrorDetails, path: tuple[Any, ...], data: Any) -> tuple[str, str | None]:
     kind, ctx, value = item["type"], item.get("ctx") or {}, item.get("input")
     key = path[-1] if path else ""
     if kind == "extra_forbidden":

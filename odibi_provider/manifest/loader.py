@@ -3,6 +3,7 @@ resolve substitutions and validate into a :class:`ProjectConfig`, collecting eve
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -45,7 +46,7 @@ class LoadedProject:
                        line=loc[1] if loc else None, **kwargs)
 
 
-def load_project(path: str | Path, *, env: str | None = None, vars: Mapping[str, Any] | None = None,
+def load_project(path: str | os.PathLike[str], *, env: str | None = None, vars: Mapping[str, Any] | None = None,
                  now: datetime | None = None) -> LoadedProject:
     """Load and validate a project; raise :class:`ProjectError` carrying every problem found."""
     project_file = find_project_file(path)
@@ -95,7 +96,8 @@ def _load_with_imports(file: Path, problems: list[Problem], files: list[Path],
         return data
     for index, name in enumerate(imports):
         target = (file.parent / str(name)).resolve()
-        line = imports.locs[index][1] if isinstance(imports, LocList) else None
+        loc = imports.locs[index] if isinstance(imports, LocList) else None
+        line = loc[1] if loc else None
         if target in (*stack, file):
             chain = " -> ".join(p.name for p in (*stack, file, target))
             problems.append(Problem(f"import cycle: {chain}", path=f"imports[{index}]", file=str(file),
@@ -108,9 +110,11 @@ def _load_with_imports(file: Path, problems: list[Problem], files: list[Path],
             continue
         imported = _load_with_imports(target, problems, files, (*stack, file))
         if isinstance(imported, LocDict) and "pipeline" in imported:
-            imported = LocDict({"pipelines": LocList([imported])}, origin=imported.origin)
-            imported.locs["pipelines"] = imported.origin  # type: ignore[assignment]
-            imported["pipelines"].locs.append(imported.origin)
+            origin = imported.origin
+            imported = LocDict({"pipelines": LocList([imported])}, origin=origin)
+            if origin is not None:  # always set on a loaded mapping
+                imported.locs["pipelines"] = origin
+            imported["pipelines"].locs.append(origin)
         if isinstance(imported, LocDict):
             imported.pop("imports", None)
             _merge(data, imported)

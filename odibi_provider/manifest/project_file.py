@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ..errors import Problem, ProjectError
@@ -9,7 +10,7 @@ from ..errors import Problem, ProjectError
 PROJECT_FILE_NAMES = ("odibi.yaml", "odibi.yml", "project.yaml", "project.yml")
 
 
-def find_project_file(path: str | Path) -> Path:
+def find_project_file(path: str | os.PathLike[str]) -> Path:
     """The project YAML for ``path``: the file itself, or the conventional file name in a folder."""
     path = Path(path).expanduser()
     if path.is_dir():

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ..errors import Problem
+from ..errors import Problem, Severity
 
 TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)\}")
 _DATE_OFFSET = re.compile(r"^([+-]\d+)([dhw])$")
@@ -133,11 +133,11 @@ class Substituter:
     def _lookup(self, expr: str, path: tuple[Any, ...], keep_env: bool, *, typed: bool) -> Any:
         original = "${" + expr + "}"
         if expr.startswith("vars."):
-            name = expr[5:]
-            if name not in self.variables:
-                return self._missing(f"variable '{name}' is not defined", path, original,
-                                     hint=f"add it under 'vars:' or pass --var {name}=VALUE")
-            value = self.variables[name]
+            var = expr[5:]
+            if var not in self.variables:
+                return self._missing(f"variable '{var}' is not defined", path, original,
+                                     hint=f"add it under 'vars:' or pass --var {var}=VALUE")
+            value = self.variables[var]
             return value if typed else str(value)
         if expr == "date" or expr.startswith("date:"):
             return self._date(expr, path, original)
@@ -175,11 +175,11 @@ class Substituter:
         return (self.now + delta).strftime(fmt or DEFAULT_DATE_FORMAT)
 
     def _missing(self, message: str, path: tuple[Any, ...], original: str, *,
-                 hint: str | None = None, severity: str = "error") -> str:
+                 hint: str | None = None, severity: Severity = "error") -> str:
         from .yaml_source import format_path
 
         loc = self.locate(path)
         self.problems.append(Problem(message, path=format_path(path), file=loc[0] if loc else self.file,
                                      line=loc[1] if loc else None, hint=hint, code="substitution",
-                                     severity=severity))  # type: ignore[arg-type]
+                                     severity=severity))
         return original

@@ -8,16 +8,19 @@ tags are accepted: ``!!python/object`` and friends are errors, never executed.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from ..errors import Problem
 
-try:  # libyaml's scanner is ~10x faster; the constructor below stays the safe one either way.
-    _BaseLoader: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+if TYPE_CHECKING:  # CSafeLoader has the same interface; one static base keeps the subclass below checked
     _BaseLoader = yaml.SafeLoader
+else:
+    try:  # libyaml's scanner is ~10x faster; the constructor below stays the safe one either way.
+        _BaseLoader = yaml.CSafeLoader
+    except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+        _BaseLoader = yaml.SafeLoader
 
 Loc = tuple[str, int]  # (file, 1-based line)
 
@@ -44,7 +47,7 @@ class LocList(list):
         self.origin = origin
 
 
-class _LocatingLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _LocatingLoader(_BaseLoader):
     """A safe loader that builds LocDict/LocList and records duplicate keys as problems."""
 
     def __init__(self, stream: str, file: str) -> None:

@@ -53,7 +53,7 @@ def _decoder(annotation: Any) -> Decoder:
         options = [a for a in typing.get_args(annotation) if a is not type(None)]
         inner = _decoder(options[0]) if len(options) == 1 else _union_decoder(tuple(options))
         return lambda value: None if value is None else inner(value)
-    if dataclasses.is_dataclass(annotation):
+    if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
         return _dataclass_decoder(annotation)
     if annotation is FrozenMap:
         return FrozenMap
