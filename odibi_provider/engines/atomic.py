@@ -118,7 +118,7 @@ def link_tree(source: Path, dest: Path, *, skip: Callable[[Path], bool] = lambda
 
 def data_files_under(root: Path) -> list[Path]:
     """Every file under ``root``, skipping hidden and ``_``-prefixed names (stages, logs, markers)."""
-    found = []
+    found: list[Path] = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
         found.extend(Path(folder) / f for f in sorted(files) if not f.startswith((".", "_")))

@@ -1,7 +1,9 @@
 """The engine contract: everything the runner asks of an engine, over the engine's own frame type.
 
-The embedded engine's frame is a ``pyarrow.Table`` (DuckDB does reading, SQL and writing); the Spark
-engine's is a ``pyspark.sql.DataFrame``. The runner never looks inside a frame.
+The embedded engine's frame is a ``pyarrow.Table`` or a lazy DuckDB query (DuckDB does reading, SQL and
+writing); the Spark engine's is a ``pyspark.sql.DataFrame``. The runner never looks inside a frame: it
+asks the frame's engine. A frame crosses to another engine as Arrow (:meth:`Engine.to_arrow` then
+:meth:`Engine.from_arrow`) or, when its node wrote a dataset, by the other engine reading that dataset.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..plan.model import ReadSpec, TestSpec, WriteSpec
+from .sql.dialect import Dialect
 
 Frame = Any
 
@@ -55,9 +58,17 @@ class ValidationOutcome:
 
 
 class Engine(Protocol):
-    """An execution engine. One instance per process is reused across nodes; it must be thread-safe."""
+    """An execution engine. One instance per process is reused across nodes; it must be thread-safe.
+
+    The SQL an engine runs for transformers, tests and incremental filters is built once, in
+    :mod:`odibi_provider.engines.sql`, in the engine's ``dialect``; the engine only executes it.
+    """
 
     name: str
+
+    @property
+    def dialect(self) -> Dialect:
+        """The SQL dialect this engine runs (quoting, literals, types, the clauses that differ)."""
 
     def read(self, spec: ReadSpec, connection: Any, *, options: Mapping[str, Any] | None = None) -> Frame:
         """Read a dataset (csv, json, parquet, delta, excel, sql) through ``connection``."""
@@ -100,9 +111,24 @@ class Engine(Protocol):
     def sample(self, frame: Frame, n: int) -> list[dict[str, Any]]:
         """Up to ``n`` rows as JSON-ready dicts."""
 
-    def to_pandas(self, frame: Frame) -> Any: ...
+    def to_pandas(self, frame: Frame) -> Any:
+        """A pandas DataFrame of every row (nullable integer/boolean dtypes where a column has nulls)."""
 
-    def from_pandas(self, df: Any) -> Frame: ...
+    def from_pandas(self, df: Any) -> Frame:
+        """A frame from a pandas DataFrame (a named index becomes columns)."""
+
+    def to_arrow(self, frame: Frame) -> Any:
+        """Every row as a ``pyarrow.Table``: how a frame held in memory crosses to another engine."""
+
+    def from_arrow(self, table: Any) -> Frame:
+        """A frame of this engine from a ``pyarrow.Table`` (the other side of :meth:`to_arrow`)."""
+
+    def function_input(self, frame: Frame, variant: str) -> Any:
+        """What a registered Python function of engine ``variant`` receives (``any``: pandas; the engine's
+        own name: its native frame)."""
+
+    def function_output(self, output: Any, variant: str) -> Frame:
+        """A function's return value as a frame; the wrong kind of value is an ``ExecutionError``."""
 
     def write_intermediate(self, frame: Frame, location: str) -> None:
         """Persist a node's output for another process (Parquet at ``location``), atomically."""

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .io_options import quote_ident, sql_literal
+from ..sql.dialect import DUCKDB
 from .lazy import LazyQuery
 
 
@@ -23,13 +23,7 @@ def encode(con: Any, table: Any, dest: Path, fmt: str, options: Mapping[str, Any
     name = f"_odibi_out_{uuid.uuid4().hex}"
     con.register(name, table)
     try:
-        copy = _copy_options(fmt, options)
-        if partition_by:
-            copy.append(f"PARTITION_BY ({', '.join(quote_ident(c) for c in partition_by)})")
-            copy.append("OVERWRITE_OR_IGNORE true")
-            if pattern:
-                copy.append(f"FILENAME_PATTERN {sql_literal(pattern)}")
-        con.execute(f"COPY (SELECT * FROM {quote_ident(name)}) TO {sql_literal(str(dest))} ({', '.join(copy)})")
+        con.execute(_copy_statement(f"SELECT * FROM {DUCKDB.ident(name)}", dest, fmt, options, partition_by, pattern))
     finally:
         con.unregister(name)
     return int(table.num_rows)
@@ -38,14 +32,19 @@ def encode(con: Any, table: Any, dest: Path, fmt: str, options: Mapping[str, Any
 def _copy(con: Any, lazy: LazyQuery, dest: Path, fmt: str, options: Mapping[str, Any],
           partition_by: Sequence[str], pattern: str | None) -> int:
     lazy.register(con)
+    result = con.execute(_copy_statement(lazy.sql, dest, fmt, options, partition_by, pattern)).fetchone()
+    return int(result[0]) if result else 0
+
+
+def _copy_statement(query: str, dest: Path, fmt: str, options: Mapping[str, Any], partition_by: Sequence[str],
+                    pattern: str | None) -> str:
     copy = _copy_options(fmt, options)
     if partition_by:
-        copy.append(f"PARTITION_BY ({', '.join(quote_ident(c) for c in partition_by)})")
+        copy.append(f"PARTITION_BY ({', '.join(DUCKDB.ident(c) for c in partition_by)})")
         copy.append("OVERWRITE_OR_IGNORE true")
         if pattern:
-            copy.append(f"FILENAME_PATTERN {sql_literal(pattern)}")
-    result = con.execute(f"COPY ({lazy.sql}) TO {sql_literal(str(dest))} ({', '.join(copy)})").fetchone()
-    return int(result[0]) if result else 0
+            copy.append(f"FILENAME_PATTERN {DUCKDB.argument(pattern)}")
+    return f"COPY ({query}) TO {DUCKDB.argument(str(dest))} ({', '.join(copy)})"
 
 
 def _copy_options(fmt: str, o: Mapping[str, Any]) -> list[str]:
@@ -56,7 +55,7 @@ def _copy_options(fmt: str, o: Mapping[str, Any]) -> list[str]:
         named = {"ARRAY": o.get("lines") is False or None}
     else:
         named = {"COMPRESSION": o.get("compression"), "ROW_GROUP_SIZE": o.get("row_group_size")}
-    return [f"FORMAT {fmt}"] + [f"{k} {sql_literal(v)}" for k, v in named.items() if v is not None]
+    return [f"FORMAT {fmt}"] + [f"{k} {DUCKDB.argument(v)}" for k, v in named.items() if v is not None]
 
 
 def _excel(table: Any, dest: Path, options: Mapping[str, Any]) -> None:

@@ -9,12 +9,9 @@ handing a result to other nodes materialize it to Arrow. Python transforms get p
 from __future__ import annotations
 
 import dataclasses
-import os
-import tempfile
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -25,9 +22,10 @@ from ..._suggest import known
 from ...errors import ExecutionError
 from ...plan.frozen import FrozenMap
 from ...plan.model import ReadSpec, TestSpec, WriteSpec
+from ...store import Store
 from ..base import ValidationOutcome, WriteOutcome
 from ..jsonable import jsonable
-from .io_options import quote_ident, sql_literal
+from ..sql.dialect import DUCKDB
 from .lazy import LazyQuery, compose
 
 Frame = Any  # pyarrow.Table | LazyQuery
@@ -37,6 +35,7 @@ class EmbeddedEngine:
     """The embedded engine: reading, SQL, built-in transformers, validation and writing on DuckDB + Arrow."""
 
     name = "pandas"
+    dialect = DUCKDB
 
     def __init__(self) -> None:
         # validation relies on results keeping the input's row order (DuckDB's default, made explicit)
@@ -116,23 +115,26 @@ class EmbeddedEngine:
 
     def transformer(self, name: str, params: Mapping[str, Any], frame: Frame,
                     relations: Mapping[str, Any]) -> tuple[Frame, str]:
-        from .transformers import build_sql
+        from ..sql.transformers import build_sql
 
         others = {k: _column_names(v) for k, v in relations.items() if k != "df"}
-        query = build_sql(name, params, _column_names(frame), others)
+        query = build_sql(self.dialect, name, params, _column_names(frame), others)
         sql, tables = compose(query, {**relations, "df": frame})
         return self._bind(sql, tables, what=f"transformer '{name}'", names={**relations, "df": frame}), query
 
     def validate(self, frame: Frame, tests: Sequence[TestSpec]) -> ValidationOutcome:
+        from functools import partial
+
         from .validation import validate
 
-        return validate(self.materialize(frame), tests, self.run)
+        table = self.materialize(frame)
+        return validate(table, tests, partial(self.run, what="validation"), dict(self.schema(table)))
 
     def quote_ident(self, name: str) -> str:
-        return quote_ident(name)
+        return self.dialect.ident(name)
 
     def literal(self, value: Any) -> str:
-        return sql_literal(value)
+        return self.dialect.literal(value)
 
     def count(self, frame: Frame) -> int:
         if isinstance(frame, LazyQuery):
@@ -208,29 +210,43 @@ class EmbeddedEngine:
             raise ExecutionError(f"cannot convert the DataFrame to Arrow: {exc}; make each column one type "
                                  "(e.g. df[col] = df[col].astype(str))") from exc
 
-    def write_intermediate(self, frame: Frame, location: str) -> None:
-        """Parquet at ``location``, atomically: a temp file in the same folder, then rename.
+    def to_arrow(self, frame: Frame) -> pa.Table:
+        return self.materialize(frame)
 
-        No fsync: an intermediate is recomputable, so after a machine crash a missing or stale one only
-        means re-running its node; the rename still guarantees readers never see a partial file.
+    def from_arrow(self, table: Any) -> pa.Table:
+        if not isinstance(table, pa.Table):
+            raise ExecutionError(f"expected a pyarrow Table, got {type(table).__name__}")
+        return table
+
+    def function_input(self, frame: Frame, variant: str) -> Any:
+        """Registered functions on this engine receive pandas (``any`` and ``pandas`` variants alike)."""
+        return self.to_pandas(frame)
+
+    def function_output(self, output: Any, variant: str) -> Frame:
+        """A pandas DataFrame or a ``pyarrow.Table`` as a frame."""
+        return output if isinstance(output, pa.Table) else self.from_pandas(output)
+
+    def write_intermediate(self, frame: Frame, location: str) -> None:
+        """Parquet at ``location`` (a local path, or a URL in a remote system store), all or nothing.
+
+        Written through the :class:`~odibi_provider.store.Store`: locally staged and renamed into place, on an
+        object store built locally and uploaded as one object.
         """
-        path = _local_path(location)
-        path.parent.mkdir(parents=True, exist_ok=True)
         frame = self.materialize(frame)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                pq.write_table(frame, fh)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        Store.locate(location).write_with(lambda path: pq.write_table(frame, path))
 
     def read_intermediate(self, location: str) -> pa.Table:
-        path = _local_path(location)
-        if not path.exists():  # a file from this engine, a directory of parts from Spark
-            raise ExecutionError(f"no intermediate data at {path}; run the upstream node first")
-        return pq.read_table(path)
+        store = Store.locate(location)
+        if store.is_local:
+            path = store.local_path()
+            if not path.exists():  # a file from this engine, a directory of parts from Spark
+                raise ExecutionError(f"no intermediate data at {path}; run the upstream node first")
+            return pq.read_table(path)
+        try:
+            data = store.read_bytes()
+        except FileNotFoundError:
+            raise ExecutionError(f"no intermediate data at {store.uri}; run the upstream node first") from None
+        return pq.read_table(pa.BufferReader(data))
 
 
 def _column_names(frame: Any) -> list[str]:
@@ -249,11 +265,3 @@ def _nullable_dtype(kind: pa.DataType) -> Any:
         return pd.api.types.pandas_dtype(f"{'UInt' if pa.types.is_unsigned_integer(kind) else 'Int'}"
                                          f"{kind.bit_width}")
     return None
-
-
-
-def _local_path(location: str) -> Path:
-    if "://" in location and not location.startswith("file://"):
-        raise ExecutionError(f"intermediate storage must be a local path, got '{location}'")
-    return Path(location.removeprefix("file://"))
-

@@ -23,9 +23,10 @@ from typing import Any
 
 from ..atomic import commit, link_tree, recover, staged, write_file_atomically
 from ..base import WriteOutcome
+from ..sql.dialect import DUCKDB
+from ..writes import safe_id
 from .encode import encode
 from .files import PART_EXTENSION, dataset_exists
-from .io_options import quote_ident, safe_id
 from .readers import read_location
 
 BASE_PART = "part-00000-base"
@@ -36,6 +37,7 @@ def write_files(table: Any, target: Path, fmt: str, mode: str, keys: Sequence[st
     """Write ``table`` to the file dataset at ``target`` in ``mode``."""
     recover(target)
     sid = safe_id(write_id)
+    frame_rows: int | None
     if mode == "append":
         rows = frame_rows = _append(table, target, fmt, options, partition_by, sid, con)
     else:
@@ -119,7 +121,7 @@ def combine(con: Any, existing: Any, new: Any, keys: Sequence[str], mode: str) -
     con.register(old_name, existing)
     con.register(new_name, new)
     try:
-        match = " AND ".join(f"o.{quote_ident(k)} IS NOT DISTINCT FROM n.{quote_ident(k)}" for k in keys)
+        match = " AND ".join(f"o.{DUCKDB.ident(k)} IS NOT DISTINCT FROM n.{DUCKDB.ident(k)}" for k in keys)
         if mode == "upsert":
             sql = (f"SELECT o.* FROM {old_name} o WHERE NOT EXISTS (SELECT 1 FROM {new_name} n WHERE {match}) "
                    f"UNION ALL BY NAME SELECT * FROM {new_name}")

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .io_options import quote_ident
+from ..sql.dialect import DUCKDB
 
 _WITH = re.compile(r"^\s*with\s+(recursive\s+)?", re.IGNORECASE)
 _IDS = itertools.count()
@@ -63,12 +63,12 @@ def compose(query: str, relations: Mapping[str, Any]) -> tuple[str, dict[str, An
     ctes = []
     for name, frame in relations.items():
         if isinstance(frame, LazyQuery):
-            ctes.append(f"{quote_ident(name)} AS ({frame.sql})")
+            ctes.append(f"{DUCKDB.ident(name)} AS ({frame.sql})")
             tables.update(frame.tables)
         else:
             alias = unique_name()
             tables[alias] = frame
-            ctes.append(f"{quote_ident(name)} AS (SELECT * FROM {alias})")
+            ctes.append(f"{DUCKDB.ident(name)} AS (SELECT * FROM {alias})")
     if not ctes:
         return query, tables
     head = _WITH.match(query)

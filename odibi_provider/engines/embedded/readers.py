@@ -12,8 +12,9 @@ from typing import Any
 
 from ...errors import ExecutionError, OdibiError
 from ...plan.model import ReadSpec
+from ..options import EMBEDDED
+from ..sql.dialect import DUCKDB, require_type
 from .files import input_files
-from .io_options import arguments, check_options, duckdb_type, quote_ident, sql_literal
 
 Table = Any  # pyarrow.Table
 
@@ -21,7 +22,7 @@ Table = Any  # pyarrow.Table
 def read_table(spec: ReadSpec, connection: Any, con: Any) -> Table:
     """Read ``spec`` through ``connection``; ``con`` is a DuckDB connection or cursor."""
     where = f"connection '{spec.connection}', {spec.format} {_source(spec)}"
-    options = check_options("read", spec.format, spec.options, where)
+    options = EMBEDDED.check("read", spec.format, spec.options, where)
     if spec.format == "sql":
         from .sql_reader import read_sql
 
@@ -52,9 +53,9 @@ def scan_sql(spec: ReadSpec, connection: Any, con: Any = None) -> str | None:
             return None
         from .remote import scan_remote
 
-        options = check_options("read", spec.format, spec.options, where)
+        options = EMBEDDED.check("read", spec.format, spec.options, where)
         return scan_remote(connection, connection.resolve(spec.path), spec.format, options, con, where)
-    options = check_options("read", spec.format, spec.options, where)
+    options = EMBEDDED.check("read", spec.format, spec.options, where)
     location = connection.resolve(spec.path)
     return _READERS[spec.format](input_files(location, spec.format, where), options, None, where)
 
@@ -95,17 +96,13 @@ def _read_csv(files: list[str], o: Mapping[str, Any], con: Any, where: str) -> T
     }
     dtype = o.get("dtype", o.get("types"))
     if isinstance(dtype, str):
-        if duckdb_type(dtype) != "VARCHAR":
+        if _type(dtype) != "VARCHAR":
             raise ExecutionError(f"{where}: dtype '{dtype}' for every column is not supported; give a mapping "
                                  "{column: type}, or use dtype: str / all_varchar: true")
         named["all_varchar"] = True
     elif dtype:
-        named["types"] = {str(k): duckdb_type(v) for k, v in dtype.items()}
-    columns = o.get("columns")
-    if isinstance(columns, Mapping):
-        named["columns"] = {str(k): duckdb_type(v) for k, v in columns.items()}
-        columns = None
-    return _select(con, f"read_csv({sql_literal(files)}{arguments(named)})", columns)
+        named["types"] = {str(k): _type(v) for k, v in dtype.items()}
+    return _scan(con, "read_csv", files, named, o.get("columns"))
 
 
 def _read_json(files: list[str], o: Mapping[str, Any], con: Any, where: str) -> Table:
@@ -115,17 +112,21 @@ def _read_json(files: list[str], o: Mapping[str, Any], con: Any, where: str) -> 
         "ignore_errors": o.get("ignore_errors"), "dateformat": o.get("dateformat"),
         "timestampformat": o.get("timestampformat"), "union_by_name": True if len(files) > 1 else None,
     }
-    columns = o.get("columns")
+    return _scan(con, "read_json", files, named, o.get("columns"))
+
+
+def _scan(con: Any, function: str, files: list[str], named: Mapping[str, Any], columns: Any) -> Table:
+    """``function`` over ``files``; ``columns`` lists the columns to keep, or maps names to types (read as)."""
     if isinstance(columns, Mapping):
-        named["columns"] = {str(k): duckdb_type(v) for k, v in columns.items()}
+        named = {**named, "columns": {str(k): _type(v) for k, v in columns.items()}}
         columns = None
-    return _select(con, f"read_json({sql_literal(files)}{arguments(named)})", columns)
+    return _select(con, f"{function}({DUCKDB.argument(files)}{_arguments(named)})", columns)
 
 
 def _read_parquet(files: list[str], o: Mapping[str, Any], con: Any, where: str) -> Table:
     named = {"union_by_name": o.get("union_by_name", True if len(files) > 1 else None),
              "hive_partitioning": o.get("hive_partitioning")}
-    return _select(con, f"read_parquet({sql_literal(files)}{arguments(named)})", o.get("columns"))
+    return _select(con, f"read_parquet({DUCKDB.argument(files)}{_arguments(named)})", o.get("columns"))
 
 
 def _read_excel(files: list[Any], o: Mapping[str, Any], con: Any, where: str) -> Table:
@@ -165,9 +166,18 @@ def read_delta(location: str, o: Mapping[str, Any], storage: dict[str, str], whe
 
 def _select(con: Any, source: str, columns: Any) -> Table:
     """Run the scan into Arrow, or with ``con=None`` return its SQL (see :func:`scan_sql`)."""
-    projection = ", ".join(quote_ident(c) for c in columns) if columns else "*"
+    projection = ", ".join(DUCKDB.ident(c) for c in columns) if columns else "*"
     query = f"SELECT {projection} FROM {source}"
     return query if con is None else con.sql(query).to_arrow_table()
+
+
+def _arguments(named: Mapping[str, Any]) -> str:
+    """``, key := literal`` for each named table-function argument that is not None."""
+    return "".join(f", {key} := {DUCKDB.argument(value)}" for key, value in named.items() if value is not None)
+
+
+def _type(name: Any) -> str:
+    return require_type(DUCKDB, name)
 
 
 def _header(value: Any) -> bool | None:

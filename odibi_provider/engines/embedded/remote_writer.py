@@ -34,10 +34,10 @@ from typing import Any
 
 from ...errors import ExecutionError
 from ..base import WriteOutcome
+from ..writes import safe_id
 from .encode import encode
 from .file_writer import BASE_PART, merge_existing, read_options_for
 from .files import EXTENSIONS, PART_EXTENSION
-from .io_options import safe_id
 from .remote import dataset_exists, parts, read_remote
 
 log = logging.getLogger("odibi_provider.engines.embedded")

@@ -10,7 +10,6 @@ through a temporary staging table, null keys matching null keys).
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -18,9 +17,8 @@ from typing import Any
 from ...errors import ExecutionError, OdibiError
 from ...extras import require
 from ..base import WriteOutcome
+from ..writes import bookkeeping, record, seen
 from .arrow_sql import split_table, sql_type
-
-BOOKKEEPING_TABLE = "_odibi_writes"
 
 
 def write_sql(table: Any, name: str, connection: Any, mode: str, keys: Sequence[str], options: Mapping[str, Any],
@@ -33,41 +31,20 @@ def write_sql(table: Any, name: str, connection: Any, mode: str, keys: Sequence[
     chunk = int(options.get("chunk_size", 10_000))
     try:
         with connection.engine().begin() as conn:
-            writes = _bookkeeping(sa, conn, schema)
-            if mode == "append" and _seen(sa, conn, writes, write_id, dataset):
+            writes = bookkeeping(sa, conn, schema)
+            if mode == "append" and seen(sa, conn, writes, write_id, dataset):
                 return WriteOutcome(0, connection.location(dataset), mode, skipped=True, details=details)
             target = _prepare(sa, conn, table, schema, bare, mode, where)
             if mode in ("upsert", "append_once"):
                 rows = _merge(sa, conn, table, target, mode, keys, chunk)
             else:
                 rows = _insert(sa, conn, target, table, chunk)
-            _record(sa, conn, writes, write_id, dataset, rows)
+            record(sa, conn, writes, write_id, dataset, rows)
     except OdibiError:
         raise
     except Exception as exc:  # noqa: BLE001 (reported with context)
         raise connection.error(f"cannot write table '{dataset}' ({mode})", exc) from None
     return WriteOutcome(rows, connection.location(dataset), mode, details=details)
-
-
-def _bookkeeping(sa: Any, conn: Any, schema: str | None) -> Any:
-    writes = sa.Table(BOOKKEEPING_TABLE, sa.MetaData(),
-                      sa.Column("write_id", sa.String(255), primary_key=True),
-                      sa.Column("dataset", sa.String(255), primary_key=True),
-                      sa.Column("rows", sa.BigInteger), sa.Column("written_at", sa.DateTime(timezone=True)),
-                      schema=schema)
-    writes.create(conn, checkfirst=True)
-    return writes
-
-
-def _seen(sa: Any, conn: Any, writes: Any, write_id: str, dataset: str) -> bool:
-    query = sa.select(writes.c.rows).where(writes.c.write_id == write_id, writes.c.dataset == dataset)
-    return conn.execute(query).first() is not None
-
-
-def _record(sa: Any, conn: Any, writes: Any, write_id: str, dataset: str, rows: int) -> None:
-    conn.execute(sa.delete(writes).where(writes.c.write_id == write_id, writes.c.dataset == dataset))
-    conn.execute(sa.insert(writes).values(write_id=write_id, dataset=dataset, rows=rows,
-                                          written_at=dt.datetime.now(dt.UTC)))
 
 
 def _prepare(sa: Any, conn: Any, table: Any, schema: str | None, name: str, mode: str, where: str) -> Any:

@@ -11,29 +11,27 @@ returns ``WriteOutcome(skipped=True, rows_written=0)``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from ...errors import ExecutionError, OdibiError
 from ...plan.model import WriteSpec
 from ..base import WriteOutcome
-from .io_options import FILE_FORMATS, check_options
+from ..options import EMBEDDED
+from ..writes import check_write, write_keys
 from .lazy import LazyQuery
 
-MODES = ("overwrite", "append", "upsert", "append_once")
 # a lazy frame is streamed by DuckDB COPY for these; anything else is materialized first
 STREAMED_FORMATS = ("csv", "json", "parquet")
 STREAMED_MODES = ("overwrite", "append")
-PARTITIONED_FORMATS = ("csv", "json", "parquet", "delta")
 
 
 def write_table(table: Any, spec: WriteSpec, connection: Any, *, write_id: str, con: Any) -> WriteOutcome:
     """Write ``table`` (a ``pyarrow.Table``) as ``spec`` says; ``con`` is a DuckDB connection or cursor."""
     where = f"connection '{spec.connection}', {spec.format} {_target(spec)}"
-    options = check_options("write", spec.format, spec.options, where)
-    keys = _keys(spec, options)
-    _check(table, spec, keys, where)
+    options = EMBEDDED.check("write", spec.format, spec.options, where)
+    keys = write_keys(spec, options)
+    check_write(table.column_names, spec, keys, where)
     if isinstance(table, LazyQuery) and not (spec.format in STREAMED_FORMATS and spec.mode in STREAMED_MODES):
         table = table.materialize(con)
     if spec.format == "sql":
@@ -76,30 +74,6 @@ def _failure(exc: BaseException, connection: Any, what: str) -> ExecutionError:
         return ExecutionError(f"{what}: {error_detail(connection, exc)}")
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return ExecutionError(f"{what}: {first}")
-
-
-def _keys(spec: WriteSpec, options: Mapping[str, Any]) -> tuple[str, ...]:
-    keys = spec.keys or options.get("merge_keys") or options.get("keys") or ()
-    return (keys,) if isinstance(keys, str) else tuple(keys)
-
-
-def _check(table: Any, spec: WriteSpec, keys: Sequence[str], where: str) -> None:
-    if spec.mode not in MODES:
-        raise ExecutionError(f"{where}: unknown write mode '{spec.mode}'; use one of {', '.join(MODES)}")
-    if spec.format not in (*FILE_FORMATS, "delta", "sql"):
-        raise ExecutionError(f"{where}: cannot write format '{spec.format}'")
-    if spec.mode in ("upsert", "append_once") and not keys:
-        raise ExecutionError(f"{where}: mode '{spec.mode}' needs key columns; set 'merge_keys' or 'options.keys'")
-    if spec.partition_by and spec.format not in PARTITIONED_FORMATS:
-        raise ExecutionError(f"{where}: partition_by is not supported for {spec.format}; "
-                             f"use one of {', '.join(PARTITIONED_FORMATS)} or drop partition_by")
-    names = set(table.column_names)
-    merge_keys = keys if spec.mode in ("upsert", "append_once") else ()
-    for label, columns in (("key", merge_keys), ("partition_by", spec.partition_by)):
-        missing = [c for c in columns if c not in names]
-        if missing:
-            raise ExecutionError(f"{where}: {label} column(s) {missing} are not in the data "
-                                 f"(columns: {', '.join(table.column_names)})")
 
 
 def _target(spec: WriteSpec) -> str:

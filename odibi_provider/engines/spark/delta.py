@@ -21,9 +21,9 @@ from typing import Any
 
 from ...errors import ExecutionError
 from ..base import WriteOutcome
+from ..sql.dialect import SPARK
 from .localfs import is_local, local_path
 from .relations import run_command
-from .sqltext import ident
 
 APP_PREFIX = "odibi:"
 SOURCE = "__odibi_merge_source"
@@ -153,7 +153,7 @@ def _save(frame: Any, location: str, mode: str, options: Mapping[str, Any], part
 
 def _merge(frame: Any, location: str, mode: str, keys: Sequence[str]) -> None:
     """One MERGE INTO commit: upsert updates matches and inserts the rest; append_once inserts unseen keys."""
-    on = " AND ".join(f"t.{ident(k)} <=> s.{ident(k)}" for k in keys)
+    on = " AND ".join(f"t.{SPARK.ident(k)} <=> s.{SPARK.ident(k)}" for k in keys)
     target = "delta.`" + location.replace("`", "``") + "`"
     update = "WHEN MATCHED THEN UPDATE SET * " if mode == "upsert" else ""
     statement = (f"MERGE INTO {target} AS t USING {SOURCE} AS s ON {on} {update}"

@@ -18,10 +18,9 @@ from ...plan.frozen import FrozenMap
 from ...plan.model import ReadSpec, TestSpec, WriteSpec
 from ..base import ValidationOutcome, WriteOutcome
 from ..jsonable import jsonable
+from ..sql.dialect import SPARK
 from . import convert
 from .session import first_line, get_spark
-from .sqltext import ident
-from .sqltext import literal as sql_literal
 
 HANDOFF_FORMATS = ("parquet", "delta")
 
@@ -30,6 +29,7 @@ class SparkEngine:
     """The Spark engine: reading, Spark SQL, built-in transformers, validation and writing on a SparkSession."""
 
     name = "spark"
+    dialect = SPARK
 
     def __init__(self) -> None:
         self._counts: dict[int, int] = {}
@@ -59,29 +59,28 @@ class SparkEngine:
 
     def transformer(self, name: str, params: Mapping[str, Any], frame: Any,
                     relations: Mapping[str, Any]) -> tuple[Any, str]:
+        from ..sql.transformers import build_sql
         from .relations import run_sql
-        from .transformers import build_sql
 
         others = {k: list(v.columns) for k, v in relations.items() if k != "df"}
-        types = {}
-        if name == "union":
-            types = {k: {f.name: f.dataType.simpleString() for f in v.schema.fields}
-                     for k, v in {**relations, "df": frame}.items()}
-        query = build_sql(name, params, list(frame.columns), others, types)
+        types = {k: dict(self.schema(v)) for k, v in {**relations, "df": frame}.items()} if name == "union" else {}
+        query = build_sql(self.dialect, name, params, list(frame.columns), others, types)
         return run_sql(frame.sparkSession, query, {**relations, "df": frame}, what=f"transformer '{name}'"), query
 
     def validate(self, frame: Any, tests: Sequence[TestSpec]) -> ValidationOutcome:
         from .relations import run_sql
         from .validation import validate
 
-        return validate(frame, tests, lambda query, relations: run_sql(frame.sparkSession, query, relations,
-                                                                       what="validation"))
+        def run(query: str, relations: Mapping[str, Any]) -> Any:
+            return run_sql(frame.sparkSession, query, relations, what="validation")
+
+        return validate(frame, tests, run, dict(self.schema(frame)))
 
     def quote_ident(self, name: str) -> str:
-        return ident(name)
+        return self.dialect.ident(name)
 
     def literal(self, value: Any) -> str:
-        return sql_literal(value)
+        return self.dialect.literal(value)
 
     def count(self, frame: Any) -> int:
         """Rows in ``frame`` (runs a Spark job; remembered for :meth:`known_count`)."""
@@ -123,6 +122,13 @@ class SparkEngine:
 
     def from_pandas(self, df: Any) -> Any:
         return convert.from_pandas(self.session, df)
+
+    def to_arrow(self, frame: Any) -> Any:
+        """Every row as a ``pyarrow.Table`` (collected to the driver)."""
+        return convert.to_arrow(frame)
+
+    def from_arrow(self, table: Any) -> Any:
+        return convert.from_arrow(self.session, table)
 
     def function_input(self, frame: Any, variant: str) -> Any:
         """What a registered function receives: the Spark DataFrame for a ``spark`` variant, else pandas."""

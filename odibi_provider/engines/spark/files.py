@@ -13,19 +13,18 @@ part-file layouts. Every write goes to a stage next to ``T`` and is swapped in (
 
 from __future__ import annotations
 
-import hashlib
 import os
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from ...errors import ExecutionError
 from ..base import WriteOutcome
+from ..sql.dialect import SPARK
+from ..writes import safe_id
 from .localfs import commit, data_files_under, is_local, link_tree, local_path, name_parts, recover, staged
 from .options import spark_options
 from .relations import run_sql
-from .sqltext import ident
 
 BASE_PART = "part-00000-base"
 _CSV_KEYS = ("header", "sep", "delimiter", "quote", "escape", "nullstr", "nullValue")
@@ -37,8 +36,6 @@ def write_files(frame: Any, location: str, fmt: str, mode: str, keys: Sequence[s
     if not is_local(location):
         raise ExecutionError(f"{where}: {fmt} files on '{location}' cannot be replaced atomically by the spark "
                              "engine; write format: delta there (one transaction per write)")
-    if fmt == "json" and options.get("lines") is False:
-        raise ExecutionError(f"{where}: Spark writes JSON lines only; drop 'lines: false'")
     target = local_path(location)
     recover(target)
     sid = safe_id(write_id)
@@ -71,7 +68,7 @@ def _spark_write(frame: Any, stage: Path, fmt: str, options: Mapping[str, Any], 
 
 
 def _write_options(fmt: str, options: Mapping[str, Any]) -> dict[str, str]:
-    out = spark_options(options)
+    out = spark_options(options, "write")
     if fmt == "csv":
         out.setdefault("header", "true")
     return out
@@ -108,7 +105,7 @@ def _combine(new: Any, existing: Any, keys: Sequence[str], mode: str) -> tuple[A
     if missing:
         raise ExecutionError(f"key column(s) {missing} are not in the existing data; fix the keys or overwrite "
                              "the dataset once")
-    match = " AND ".join(f"a.{ident(k)} <=> b.{ident(k)}" for k in keys)
+    match = " AND ".join(f"a.{SPARK.ident(k)} <=> b.{SPARK.ident(k)}" for k in keys)
     session = new.sparkSession
     if mode == "upsert":
         kept = run_sql(session, f"SELECT a.* FROM a LEFT ANTI JOIN b ON {match}", {"a": existing, "b": new})
@@ -128,11 +125,3 @@ def _keep_existing(target: Path, stage: Path, fmt: str, sid: str) -> None:
 
 def _exists(target: Path) -> bool:
     return target.is_file() or (target.is_dir() and bool(data_files_under(target)))
-
-
-def safe_id(write_id: str) -> str:
-    """A file-name-safe form of ``write_id``; distinct ids stay distinct (a hash is added when changed)."""
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", write_id).strip("._") or "write"
-    if safe != write_id or len(safe) > 80:
-        safe = f"{safe[:80]}-{hashlib.sha1(write_id.encode()).hexdigest()[:10]}"
-    return safe

@@ -9,21 +9,21 @@ from __future__ import annotations
 
 import glob
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from ...errors import ExecutionError, OdibiError
 from ...plan.model import ReadSpec, WriteSpec
 from ..base import WriteOutcome
+from ..sql.dialect import SPARK, require_type
+from ..writes import check_write, write_keys
 from .localfs import data_files_under, is_local, local_path
-from .options import check_options, csv_read_options, spark_options
+from .options import check_options, read_options, spark_options
 from .session import first_line
-from .sqltext import ident, spark_type
 
-MODES = ("overwrite", "append", "upsert", "append_once")
-PARTITIONED_FORMATS = ("csv", "json", "parquet", "delta")
 _PEEK_BYTES = 1 << 20
+ident = SPARK.ident
 
 
 def read_frame(session: Any, spec: ReadSpec, connection: Any, from_pandas: Callable[[Any], Any]) -> Any:
@@ -64,7 +64,7 @@ def read_location(session: Any, location: str, fmt: str, options: Mapping[str, A
 
 
 def _read_csv(session: Any, location: str, o: Mapping[str, Any]) -> Any:
-    reader = session.read.options(**csv_read_options(o))
+    reader = session.read.options(**read_options("csv", o))
     columns = o.get("columns")
     if isinstance(columns, Mapping):
         reader = reader.schema(", ".join(f"{ident(k)} {_type(v)}" for k, v in columns.items()))
@@ -77,7 +77,7 @@ def _read_csv(session: Any, location: str, o: Mapping[str, Any]) -> Any:
 
 
 def _read_json(session: Any, location: str, o: Mapping[str, Any]) -> Any:
-    options = spark_options(o)
+    options = read_options("json", o)
     first = _first_file(location)
     lines = o.get("lines")
     if lines is False or (lines is None and "multiLine" not in o and first is not None and _is_array(first)):
@@ -136,11 +136,7 @@ def _cast(frame: Any, types: Mapping[str, Any]) -> Any:
 
 
 def _type(name: Any) -> str:
-    kind = spark_type(str(name))
-    if kind is None:
-        raise ExecutionError(f"'{name}' is not a type; use a Spark SQL type (STRING, BIGINT, DOUBLE, DATE, ...) "
-                             "or a pandas-style alias (str, int64, float, bool, datetime)")
-    return kind
+    return require_type(SPARK, name)
 
 
 def _first_file(location: str) -> Path | None:
@@ -184,8 +180,8 @@ def write_frame(frame: Any, spec: WriteSpec, connection: Any, *, write_id: str) 
     """Write ``frame`` as ``spec`` says: atomically, and a retried ``write_id`` never duplicates rows."""
     where = f"connection '{spec.connection}', {spec.format} {_target(spec)}"
     options = check_options("write", spec.format, spec.options, where)
-    keys = _keys(spec, options)
-    _check(frame.columns, spec, keys, where)
+    keys = write_keys(spec, options)
+    check_write(frame.columns, spec, keys, where)
     frame = storable(frame)
     if spec.format == "sql":
         from .jdbc import write_jdbc
@@ -220,26 +216,6 @@ def storable(frame: Any) -> Any:
         return frame
     return frame.selectExpr(*(f"CAST({ident(c)} AS STRING) AS {ident(c)}" if c in void else ident(c)
                               for c in frame.columns))
-
-
-def _keys(spec: WriteSpec, options: Mapping[str, Any]) -> tuple[str, ...]:
-    keys = spec.keys or options.get("merge_keys") or options.get("keys") or ()
-    return (keys,) if isinstance(keys, str) else tuple(keys)
-
-
-def _check(columns: Sequence[str], spec: WriteSpec, keys: Sequence[str], where: str) -> None:
-    if spec.mode not in MODES:
-        raise ExecutionError(f"{where}: unknown write mode '{spec.mode}'; use one of {', '.join(MODES)}")
-    if spec.mode in ("upsert", "append_once") and not keys:
-        raise ExecutionError(f"{where}: mode '{spec.mode}' needs key columns; set 'merge_keys' or 'options.keys'")
-    if spec.partition_by and spec.format not in PARTITIONED_FORMATS:
-        raise ExecutionError(f"{where}: partition_by is not supported for {spec.format}; "
-                             f"use one of {', '.join(PARTITIONED_FORMATS)} or drop partition_by")
-    merge_keys = keys if spec.mode in ("upsert", "append_once") else ()
-    for label, wanted in (("key", merge_keys), ("partition_by", spec.partition_by)):
-        if missing := [c for c in wanted if c not in columns]:
-            raise ExecutionError(f"{where}: {label} column(s) {missing} are not in the data "
-                                 f"(columns: {', '.join(columns)})")
 
 
 def _source(spec: ReadSpec) -> str:

@@ -11,7 +11,6 @@ The JDBC driver jar must be on the session's classpath (``spark.jars`` or the cl
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -21,9 +20,10 @@ from ...errors import ExecutionError, OdibiError
 from ...extras import require
 from ...plan.model import ReadSpec
 from ..base import WriteOutcome
+from ..writes import bookkeeping, record, seen
+from .options import spark_options
 from .session import first_line
 
-BOOKKEEPING_TABLE = "_odibi_writes"
 _PORTS = {"postgresql": 5432, "mysql": 3306, "mariadb": 3306, "mssql": 1433, "oracle": 1521}
 DRIVERS = {"sqlite": "org.sqlite.JDBC", "postgresql": "org.postgresql.Driver", "mysql": "com.mysql.cj.jdbc.Driver",
            "mariadb": "org.mariadb.jdbc.Driver", "sqlserver": "com.microsoft.sqlserver.jdbc.SQLServerDriver",
@@ -62,8 +62,8 @@ def jdbc_options(url: str) -> dict[str, str]:
 
 def _qualified(table: str, schema: str | None) -> tuple[str | None, str, str]:
     """(schema, table, "schema.table") for a table name that may carry its schema."""
-    owner, _, name = table.strip().rpartition(".")
-    owner = owner.strip('"') or schema
+    prefix, _, name = table.strip().rpartition(".")
+    owner = prefix.strip('"') or schema
     name = name.strip('"')
     return owner, name, f"{owner}.{name}" if owner else name
 
@@ -74,8 +74,6 @@ def read_jdbc(session: Any, spec: ReadSpec, connection: Any, options: Mapping[st
         raise ExecutionError(f"{where}: format sql needs a connection of type sql (got {type(connection).__name__})")
     if not (spec.table or spec.query):
         raise ExecutionError(f"{where}: a sql read needs 'table' or 'query'")
-    from .options import spark_options
-
     reader = session.read.format("jdbc").options(**jdbc_options(connection.url()))
     extra = spark_options(options)
     reader = reader.options(**extra)
@@ -101,7 +99,7 @@ def write_jdbc(frame: Any, table: str, connection: Any, mode: str, keys: Sequenc
     engine = connection.engine()
     try:
         with engine.begin() as conn:
-            if mode == "append" and _seen(sa, conn, _bookkeeping(sa, conn, schema), write_id, dataset):
+            if mode == "append" and seen(sa, conn, bookkeeping(sa, conn, schema), write_id, dataset):
                 return WriteOutcome(0, connection.location(dataset), mode, skipped=True, details=details)
         stage = f"_odibi_stage_{uuid.uuid4().hex[:12]}"
         with engine.begin() as conn:
@@ -123,11 +121,7 @@ def write_jdbc(frame: Any, table: str, connection: Any, mode: str, keys: Sequenc
 
 
 def _load_stage(frame: Any, connection: Any, stage: str, options: Mapping[str, Any]) -> None:
-    from .options import spark_options
-
-    extra = {k: v for k, v in spark_options(options).items() if k != "fetchsize"}
-    if "chunk_size" in options:
-        extra.setdefault("batchsize", str(options["chunk_size"]))
+    extra = spark_options(options, "write")
     (frame.write.format("jdbc").options(**jdbc_options(connection.url())).options(**extra)
      .option("dbtable", stage).mode("append").save())
 
@@ -164,8 +158,8 @@ def _move(sa: Any, conn: Any, schema: str | None, stage_name: str, name: str, mo
           write_id: str, dataset: str) -> tuple[int, int] | None:
     """Inside one transaction: rows from the stage into the target; returns (rows written, rows staged),
     or None when this append was done before."""
-    writes = _bookkeeping(sa, conn, schema)
-    if mode == "append" and _seen(sa, conn, writes, write_id, dataset):
+    writes = bookkeeping(sa, conn, schema)
+    if mode == "append" and seen(sa, conn, writes, write_id, dataset):
         return None
     stage = sa.Table(stage_name, sa.MetaData(), schema=schema, autoload_with=conn)
     columns = [c.name for c in stage.c]
@@ -189,9 +183,7 @@ def _move(sa: Any, conn: Any, schema: str | None, stage_name: str, name: str, mo
         source = source.where(~sa.exists(sa.select(sa.literal(1)).select_from(target).where(match)))
         rows = int(conn.execute(sa.select(sa.func.count()).select_from(source.subquery())).scalar_one())
     conn.execute(sa.insert(target).from_select(columns, source))
-    conn.execute(sa.delete(writes).where(writes.c.write_id == write_id, writes.c.dataset == dataset))
-    conn.execute(sa.insert(writes).values(write_id=write_id, dataset=dataset, rows=rows,
-                                          written_at=dt.datetime.now(dt.UTC)))
+    record(sa, conn, writes, write_id, dataset, rows)
     return rows, staged
 
 
@@ -200,21 +192,6 @@ def _create_like(sa: Any, conn: Any, stage: Any, name: str, schema: str | None) 
                        schema=schema)
     created.create(conn)
     return created
-
-
-def _bookkeeping(sa: Any, conn: Any, schema: str | None) -> Any:
-    writes = sa.Table(BOOKKEEPING_TABLE, sa.MetaData(),
-                      sa.Column("write_id", sa.String(255), primary_key=True),
-                      sa.Column("dataset", sa.String(255), primary_key=True),
-                      sa.Column("rows", sa.BigInteger), sa.Column("written_at", sa.DateTime(timezone=True)),
-                      schema=schema)
-    writes.create(conn, checkfirst=True)
-    return writes
-
-
-def _seen(sa: Any, conn: Any, writes: Any, write_id: str, dataset: str) -> bool:
-    query = sa.select(writes.c.rows).where(writes.c.write_id == write_id, writes.c.dataset == dataset)
-    return conn.execute(query).first() is not None
 
 
 class JdbcError(Exception):

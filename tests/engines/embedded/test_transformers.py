@@ -10,7 +10,8 @@ import pyarrow as pa
 import pytest
 
 from odibi_provider.engines import get_engine
-from odibi_provider.engines.embedded import transformers
+from odibi_provider.engines.sql import transformers
+from odibi_provider.engines.sql.dialect import DUCKDB
 from odibi_provider.errors import ExecutionError
 from odibi_provider.plan.builtins import BUILTIN_TRANSFORMERS
 from odibi_provider.plan.frozen import FrozenMap
@@ -212,8 +213,8 @@ def test_bad_params_raise_clear_errors(engine: Any, name: str, params: dict[str,
     pytest.param(dt.date(2024, 1, 2), "DATE '2024-01-02'", id="date"),
 ])
 def test_literal(value: Any, sql: str) -> None:
-    assert transformers.literal(value) == sql
+    assert DUCKDB.literal(value) == sql
 
 
 def test_ident_escapes_quotes() -> None:
-    assert transformers.ident('a"b') == '"a""b"'
+    assert DUCKDB.ident('a"b') == '"a""b"'

@@ -7,12 +7,14 @@ from typing import Any
 
 import pytest
 
-from odibi_provider.engines.spark import transformers
-from odibi_provider.engines.spark.sqltext import literal, nulls_last
+from odibi_provider.engines.sql import transformers
+from odibi_provider.engines.sql.dialect import SPARK
 from odibi_provider.errors import ExecutionError
 from odibi_provider.plan.builtins import BUILTIN_TRANSFORMERS
 from odibi_provider.plan.frozen import FrozenMap
 from tests.engines.spark.helpers import frame, ordered, rows
+
+literal, nulls_last = SPARK.literal, SPARK.order_by
 
 ORDERS = {"order_id": [1, 2, 2, 3], "customer_id": [10, 20, 20, 30], "amount": [5.0, None, 7.5, 2.0],
           "status": ["paid", "open", "paid", None]}

@@ -1,0 +1,71 @@
+"""Write rules every engine shares (standard library only): modes, key and partition checks, part-file
+ids, and the ``_odibi_writes`` bookkeeping table that makes SQL appends idempotent."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..errors import ExecutionError
+from ..plan.model import WriteSpec
+
+MODES = ("overwrite", "append", "upsert", "append_once")
+PARTITIONED_FORMATS = ("csv", "json", "parquet", "delta")
+BOOKKEEPING_TABLE = "_odibi_writes"
+
+
+def write_keys(spec: WriteSpec, options: Mapping[str, Any]) -> tuple[str, ...]:
+    """The merge key columns: ``merge_keys`` on the write, else ``options.merge_keys`` / ``options.keys``."""
+    keys = spec.keys or options.get("merge_keys") or options.get("keys") or ()
+    return (keys,) if isinstance(keys, str) else tuple(keys)
+
+
+def check_write(columns: Sequence[str], spec: WriteSpec, keys: Sequence[str], where: str) -> None:
+    """Raise unless ``spec``'s mode, keys and partition columns fit data with ``columns``."""
+    if spec.mode not in MODES:
+        raise ExecutionError(f"{where}: unknown write mode '{spec.mode}'; use one of {', '.join(MODES)}")
+    if spec.mode in ("upsert", "append_once") and not keys:
+        raise ExecutionError(f"{where}: mode '{spec.mode}' needs key columns; set 'merge_keys' or 'options.keys'")
+    if spec.partition_by and spec.format not in PARTITIONED_FORMATS:
+        raise ExecutionError(f"{where}: partition_by is not supported for {spec.format}; "
+                             f"use one of {', '.join(PARTITIONED_FORMATS)} or drop partition_by")
+    merge_keys = keys if spec.mode in ("upsert", "append_once") else ()
+    for label, wanted in (("key", merge_keys), ("partition_by", spec.partition_by)):
+        if missing := [c for c in wanted if c not in columns]:
+            raise ExecutionError(f"{where}: {label} column(s) {missing} are not in the data "
+                                 f"(columns: {', '.join(columns)})")
+
+
+def safe_id(write_id: str) -> str:
+    """A file-name-safe form of ``write_id``; distinct ids stay distinct (a hash is added when changed)."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", write_id).strip("._") or "write"
+    if safe != write_id or len(safe) > 80:
+        safe = f"{safe[:80]}-{hashlib.sha1(write_id.encode()).hexdigest()[:10]}"
+    return safe
+
+
+def bookkeeping(sa: Any, conn: Any, schema: str | None) -> Any:
+    """The ``_odibi_writes`` table next to the written one (created when missing); ``sa`` is SQLAlchemy."""
+    writes = sa.Table(BOOKKEEPING_TABLE, sa.MetaData(),
+                      sa.Column("write_id", sa.String(255), primary_key=True),
+                      sa.Column("dataset", sa.String(255), primary_key=True),
+                      sa.Column("rows", sa.BigInteger), sa.Column("written_at", sa.DateTime(timezone=True)),
+                      schema=schema)
+    writes.create(conn, checkfirst=True)
+    return writes
+
+
+def seen(sa: Any, conn: Any, writes: Any, write_id: str, dataset: str) -> bool:
+    """True when ``write_id`` already wrote ``dataset``."""
+    query = sa.select(writes.c.rows).where(writes.c.write_id == write_id, writes.c.dataset == dataset)
+    return conn.execute(query).first() is not None
+
+
+def record(sa: Any, conn: Any, writes: Any, write_id: str, dataset: str, rows: int) -> None:
+    """Record that ``write_id`` wrote ``rows`` rows to ``dataset`` (in the write's transaction)."""
+    conn.execute(sa.delete(writes).where(writes.c.write_id == write_id, writes.c.dataset == dataset))
+    conn.execute(sa.insert(writes).values(write_id=write_id, dataset=dataset, rows=rows,
+                                          written_at=dt.datetime.now(dt.UTC)))
