@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-from ..hooks.events import Event
+from ..hooks.events import Event, EventType, event_type
 from ..hooks.manager import HookManager
 from ..plan.model import Plan
 from ._dg import dg
@@ -33,7 +32,7 @@ def run_pipelines(run: Any, pipeline_of: Mapping[dg.AssetKey, str]) -> list[str]
     return sorted({pipeline_of[k] for k in keys})
 
 
-def finish_run(run: Any, kind: str, *, plan: Plan, pipeline_of: Mapping[dg.AssetKey, str],
+def finish_run(run: Any, kind: str | EventType, *, plan: Plan, pipeline_of: Mapping[dg.AssetKey, str],
                hooks: HookManager | None, odibi: OdibiResource, error: str | None = None) -> list[Event]:
     """Emit ``kind`` for each pipeline of ``run`` and render its story; return the events emitted."""
     pipelines = run_pipelines(run, pipeline_of)
@@ -41,7 +40,8 @@ def finish_run(run: Any, kind: str, *, plan: Plan, pipeline_of: Mapping[dg.Asset
         return []
     run_id = run.root_run_id or run.run_id
     layers = {p.name: p.layer for p in plan.pipelines}
-    events = [Event(kind, run_id=run_id, project=plan.project, pipeline=name, layer=layers.get(name), error=error)
+    events = [Event(event_type(kind), run_id=run_id, project=plan.project, pipeline=name, layer=layers.get(name),
+                    error=error)
               for name in pipelines]
     if hooks is not None:
         for event in events:
@@ -52,11 +52,11 @@ def finish_run(run: Any, kind: str, *, plan: Plan, pipeline_of: Mapping[dg.Asset
 
 def _render_story(plan: Plan, odibi: OdibiResource, run_id: str) -> None:
     try:
-        from ..story.html import render_run_html
+        from ..story.html import render_run_index
 
-        run_dir = Path(odibi.run_context(plan, run_id=run_id).story_root) / run_id
-        if (run_dir / "nodes").is_dir():
-            render_run_html(run_dir)
+        run_store = odibi.run_context(plan, run_id=run_id).story_store.child(run_id)
+        if run_store.child("nodes").glob("*.json"):
+            render_run_index(run_store)
     except Exception as exc:  # noqa: BLE001 - observability never fails the work
         log.warning("could not render the story of run %s: %s", run_id, exc)
 
@@ -64,19 +64,20 @@ def _render_story(plan: Plan, odibi: OdibiResource, run_id: str) -> None:
 def build_run_status_sensors(plan: Plan, pipeline_of: Mapping[dg.AssetKey, str], *, hooks: HookManager | None,
                              odibi: OdibiResource, prefix: str = "") -> list[dg.SensorDefinition]:
     """A failure sensor (``pipeline_error``) and a success sensor (``pipeline_complete``), on by default."""
-    shared = {"plan": plan, "pipeline_of": pipeline_of, "hooks": hooks, "odibi": odibi}
     running = dg.DefaultSensorStatus.RUNNING
 
     @dg.run_failure_sensor(name=f"{prefix}odibi_pipeline_error", default_status=running,
                            description="Emits odibi pipeline_error to the project's hooks; renders the run story")
     def odibi_pipeline_error(context: dg.RunFailureSensorContext) -> None:
         message = context.failure_event.message if context.failure_event else "the run failed"
-        finish_run(context.dagster_run, "pipeline_error", error=message, **shared)
+        finish_run(context.dagster_run, "pipeline_error", error=message, plan=plan, pipeline_of=pipeline_of,
+                   hooks=hooks, odibi=odibi)
 
     @dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, name=f"{prefix}odibi_pipeline_complete",
                           default_status=running,
                           description="Emits odibi pipeline_complete to the project's hooks; renders the run story")
     def odibi_pipeline_complete(context: dg.RunStatusSensorContext) -> None:
-        finish_run(context.dagster_run, "pipeline_complete", **shared)
+        finish_run(context.dagster_run, "pipeline_complete", plan=plan, pipeline_of=pipeline_of, hooks=hooks,
+                   odibi=odibi)
 
     return [odibi_pipeline_error, odibi_pipeline_complete]

@@ -11,7 +11,6 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +21,7 @@ from ..errors import Problem
 from ..manifest.project_file import find_project_file
 from ..manifest.substitution import Environment, Substituter
 from ..registry import Registry
+from ..store import Store
 from .model import PLAN_FORMAT, Plan
 
 if TYPE_CHECKING:  # the compile path (pydantic, the compiler) loads only on a cache miss
@@ -31,13 +31,13 @@ log = logging.getLogger(__name__)
 CACHE_DIR_ENV = "ODIBI_PROVIDER_CACHE_DIR"
 
 
-def compile_project(path: str | Path, *, env: str | None = None, vars: Mapping[str, Any] | None = None,
+def compile_project(path: str | os.PathLike[str], *, env: str | None = None, vars: Mapping[str, Any] | None = None,
                     registry: Registry | None = None) -> Plan:
     """Load, validate and compile a project (no cache). Raises ProjectError listing every problem."""
     return check_project(path, env=env, vars=vars, registry=registry)[0]
 
 
-def check_project(path: str | Path, *, env: str | None = None, vars: Mapping[str, Any] | None = None,
+def check_project(path: str | os.PathLike[str], *, env: str | None = None, vars: Mapping[str, Any] | None = None,
                   registry: Registry | None = None) -> tuple[Plan, tuple[Problem, ...]]:
     """Like :func:`compile_project`, also returning the warnings (e.g. a secret's variable not set here)."""
     from ..manifest.loader import load_project
@@ -49,7 +49,7 @@ def check_project(path: str | Path, *, env: str | None = None, vars: Mapping[str
     return plan, loaded.warnings
 
 
-def load_plan(path: str | Path, *, env: str | None = None, vars: Mapping[str, Any] | None = None,
+def load_plan(path: str | os.PathLike[str], *, env: str | None = None, vars: Mapping[str, Any] | None = None,
               registry: Registry | None = None, use_cache: bool = True) -> Plan:
     """The project's Plan, from the cache when it is still valid, else compiled (and cached)."""
     project_file = find_project_file(path)
@@ -138,10 +138,6 @@ def _write_cached(entry_file: Path, plan: Plan, files: list[Path], loaded: Loade
              "fingerprint": _fingerprint(list(loaded.env_refs), list(loaded.date_refs), loaded.project_dir),
              "plan": plan.to_json()}
     try:
-        entry_file.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=entry_file.parent, delete=False, suffix=".tmp",
-                                         encoding="utf-8") as handle:
-            json.dump(entry, handle)
-        os.replace(handle.name, entry_file)
+        Store.local(entry_file).write_json(entry, indent=None)
     except OSError as exc:  # a read-only project folder only costs the cache
         log.debug("cannot write plan cache %s: %s", entry_file, exc)

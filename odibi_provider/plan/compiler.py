@@ -63,6 +63,7 @@ def compile_plan(loaded: LoadedProject, *, registry: Registry | None = None, sou
         if conn and conn not in connections:
             report(f"unknown connection '{conn}'", (ref, "connection"), code="reference",
                    hint=did_you_mean(conn, connections))
+    _check_stores(config, connections, entries, report)
     if any(p.severity == "error" for p in problems):
         raise ProjectError(problems)
     order = {node_id: (depth, i) for depth, level in enumerate(levels) for i, node_id in enumerate(level)}
@@ -79,6 +80,40 @@ def compile_plan(loaded: LoadedProject, *, registry: Registry | None = None, sou
         env_refs=loaded.env_refs, date_refs=loaded.date_refs, transform_modules=tuple(_transform_sources(loaded)),
         disabled=tuple(disabled),
         spark=FrozenMap(config.spark.model_dump(exclude_none=True) if config.spark else {}))
+
+
+STORE_TYPES = ("local", "s3", "azure_blob", "azure_adls", "gcs")
+
+
+def _check_stores(config: Any, connections: dict[str, ConnectionSpec], entries: dict[str, _Entry],
+                  report: Any) -> None:
+    """``story``/``system`` live on a file connection (local or an object store), at a path below it; the
+    Spark engine keeps intermediates only on a local system store."""
+    for ref in ("story", "system"):
+        block = getattr(config, ref)
+        spec = connections.get(block.connection or "")
+        if spec is None:
+            continue
+        if spec.type not in STORE_TYPES:
+            report(f"'{ref}' needs a file connection; '{spec.name}' is a {spec.type} connection",
+                   (ref, "connection"), code="reference",
+                   hint=f"use a connection of type {', '.join(STORE_TYPES)}, or drop 'connection' for a folder "
+                        "in the project")
+        elif spec.type != "local":
+            path = block.path.replace("\\", "/")
+            if path.startswith("/") or "://" in path or ".." in path.split("/"):
+                report(f"path '{block.path}' must be relative to the {spec.type} connection '{spec.name}'",
+                       (ref, "path"), hint="write it without a scheme, a leading '/' or '..'")
+    system = connections.get(config.system.connection or "")
+    if system is None or system.type not in STORE_TYPES or system.type == "local":
+        return
+    upstreams = {u for entry in entries.values() for u in entry.node.upstream}
+    spark = sorted(node_id for node_id, entry in entries.items()
+                   if entry.node.engine == "spark" and entry.node.write is None and node_id in upstreams)
+    if spark:
+        report(f"the spark engine keeps intermediates only on a local system store, and node(s) "
+               f"{', '.join(spark)} have no 'write' but feed other nodes", ("system", "connection"),
+               hint="give those nodes a 'write', or keep 'system' on a local connection")
 
 
 def _transform_sources(loaded: LoadedProject) -> list[str]:

@@ -1,24 +1,21 @@
 """Incremental reads: keep only rows newer than the stored high-water mark of ``read.incremental.column``.
 
-The mark lives in the system storage (``{system}/state/{node}.json``) and advances only after the
-node's write succeeds, so a failed run re-reads the same rows.
+The mark lives in the system store (``{system}/state/{node}.json``, local or on an object store) and
+advances only after the node's write succeeds, so a failed run re-reads the same rows.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from ..plan.model import PlanNode
+from ..store import Store
 from .context import RunContext
 
 
-def _state_file(ctx: RunContext, node: PlanNode) -> Path:
+def _state_file(ctx: RunContext, node: PlanNode) -> Store:
     key = node.read.incremental.state_key if node.read and node.read.incremental else None
-    return ctx.system_root / "state" / f"{key or node.id}.json"
+    return ctx.system_store.child("state", f"{key or node.id}.json")
 
 
 def apply_incremental(ctx: RunContext, node: PlanNode, engine: Any, frame: Any) -> Any:
@@ -26,10 +23,10 @@ def apply_incremental(ctx: RunContext, node: PlanNode, engine: Any, frame: Any) 
     spec = node.read.incremental if node.read else None
     if spec is None or ctx.partition_key:  # a partition run reads its own window, not past the mark
         return frame
-    path = _state_file(ctx, node)
-    if not path.is_file():
+    try:
+        mark = _state_file(ctx, node).read_json()["mark"]
+    except FileNotFoundError:
         return frame
-    mark = json.loads(path.read_text(encoding="utf-8"))["mark"]
     column, literal = engine.quote_ident(spec.column), engine.literal(str(mark))
     condition = f"{column} > {literal}"  # both SQL dialects cast the literal to the column's type
     if spec.lookback:
@@ -47,8 +44,4 @@ def save_mark(ctx: RunContext, node: PlanNode, engine: Any, frame: Any) -> None:
     mark = rows[0]["mark"] if rows else None
     if mark is None:
         return
-    path = _state_file(ctx, node)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as handle:
-        json.dump({"mark": mark, "run_id": ctx.run_id}, handle)
-    os.replace(handle.name, path)
+    _state_file(ctx, node).write_json({"mark": mark, "run_id": ctx.run_id}, indent=None)

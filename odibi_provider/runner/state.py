@@ -1,32 +1,30 @@
-"""The last run of a project, for ``resume=True``: which nodes finished, under which run id."""
+"""The last run of a project, for ``resume=True``: which nodes finished, under which run id.
+
+Kept in the system store (``{system}/runs/last.json``), local or on an object store, written all or nothing.
+"""
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from ..store import Store, as_store
 from .results import RunResult
 
 
-def _file(system_root: Path) -> Path:
-    return system_root / "runs" / "last.json"
+def _file(system: Store | Path) -> Store:
+    return as_store(system).child("runs", "last.json")
 
 
-def save_last_run(system_root: Path, result: RunResult, selected: list[str]) -> None:
-    path = _file(system_root)
-    path.parent.mkdir(parents=True, exist_ok=True)
+def save_last_run(system: Store | Path, result: RunResult, selected: list[str]) -> None:
     data = {"run_id": result.run_id, "project": result.project, "selected": selected,
             "status": {r.node_id: r.status for r in result.results}}
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as handle:
-        json.dump(data, handle, indent=1)
-    os.replace(handle.name, path)
+    _file(system).write_json(data, indent=1)
 
 
-def load_last_run(system_root: Path) -> dict[str, Any] | None:
+def load_last_run(system: Store | Path) -> dict[str, Any] | None:
     try:
-        return json.loads(_file(system_root).read_text(encoding="utf-8"))
+        data = _file(system).read_json()
     except (OSError, ValueError):
         return None
+    return data if isinstance(data, dict) else None

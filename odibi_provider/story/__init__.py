@@ -24,11 +24,12 @@ _LAZY_IMPORTS: dict[str, str] = {
     "load_run": _WRITER,
     "load_node": _WRITER,
     "render_run_html": "odibi_provider.story.html",
+    "render_run_index": "odibi_provider.story.html",
     "render_page": "odibi_provider.story.html",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .html import render_page, render_run_html
+    from .html import render_page, render_run_html, render_run_index
     from .record import (
         ErrorRecord,
         NodeStory,
@@ -44,7 +45,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "ErrorRecord", "NodeStory", "NodeSummary", "RunStory", "SchemaDiff", "StoryWriter", "WriteRecord", "load_node",
-    "load_run", "mask_sample", "render_page", "render_run_html", "schema_diff", "validation_record",
+    "load_run", "mask_sample", "render_page", "render_run_html", "render_run_index", "schema_diff",
+    "validation_record",
 ]
 
 

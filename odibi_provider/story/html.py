@@ -1,7 +1,8 @@
 """The run's HTML story: one self-contained page (inline CSS and JS, no external references).
 
-:func:`render_run_html` reads a run folder written by :class:`~odibi_provider.story.writer.StoryWriter`
-and writes ``index.html`` beside it. Every value from a record passes through ``html.escape``.
+:func:`render_run_index` reads a run folder written by :class:`~odibi_provider.story.writer.StoryWriter`
+(local or on an object store) and writes ``index.html`` beside it; :func:`render_run_html` does the same
+for a local folder. Every value from a record passes through ``html.escape``.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ..store import Store, as_store
 from .record import NodeStory, RunStory, SchemaDiff
-from .writer import load_run, write_text_atomic
+from .writer import load_run
 
 INDEX = "index.html"
 
@@ -214,8 +216,14 @@ def _now() -> float:
     return datetime.now(UTC).timestamp()
 
 
+def render_run_index(run: str | Path | Store) -> Store:
+    """Render ``{run}/index.html`` from the run's summary and node fragments, in the run's store (a local
+    folder or an object store; a URL resolves through :meth:`Store.locate`); return where it is."""
+    run_store = as_store(run)
+    summary, nodes = load_run(run_store)
+    return run_store.child(INDEX).write_text(render_page(summary, nodes))
+
+
 def render_run_html(run_dir: str | Path) -> Path:
-    """Render ``{run_dir}/index.html`` from the run's summary and node fragments; return its path."""
-    run_dir = Path(run_dir)
-    run, nodes = load_run(run_dir)
-    return write_text_atomic(run_dir / INDEX, render_page(run, nodes))
+    """Render ``{run_dir}/index.html`` for a local run folder; return its path (see :func:`render_run_index`)."""
+    return render_run_index(Store.local(run_dir)).local_path()

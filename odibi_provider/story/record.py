@@ -152,12 +152,16 @@ class NodeStory:
     rows_written: int | None = None
     schema_in: tuple[Column, ...] = ()
     schema_out: tuple[Column, ...] = ()
+    input_schemas: Mapping[str, tuple[Column, ...]] = field(default_factory=dict)
     sample: tuple[dict[str, Any], ...] = ()
     sql: tuple[str, ...] = ()
+    steps: tuple[dict[str, Any], ...] = ()  # {kind, name, sql, params, duration_s} per transform step
     validation: tuple[dict[str, Any], ...] = ()
     quarantined_rows: int = 0
+    quarantine_target: str | None = None
     write: WriteRecord | None = None
     error: ErrorRecord | None = None
+    retryable: bool | None = None
     story_path: str | None = None
 
     def __post_init__(self) -> None:
@@ -167,6 +171,8 @@ class NodeStory:
             "rows_in": MappingProxyType({str(k): int(v) for k, v in self.rows_in.items()}),
             "schema_in": _columns(self.schema_in),
             "schema_out": _columns(self.schema_out),
+            "input_schemas": MappingProxyType({str(k): _columns(v) for k, v in self.input_schemas.items()}),
+            "steps": tuple(dict(step) for step in self.steps),
             "sample": tuple(dict(row) for row in self.sample),
             "sql": tuple(str(s) for s in self.sql),
             "validation": tuple(validation_record(v) for v in self.validation),
@@ -191,6 +197,8 @@ class NodeStory:
         out.update(
             rows_in=dict(self.rows_in), schema_in=[list(c) for c in self.schema_in],
             schema_out=[list(c) for c in self.schema_out], schema_diff=self.schema_diff.to_dict(),
+            input_schemas={k: [list(c) for c in v] for k, v in self.input_schemas.items()},
+            steps=[dict(step) for step in self.steps],
             sample=[dict(r) for r in self.sample], sql=list(self.sql), validation=[dict(v) for v in self.validation],
             write=self.write.to_dict() if self.write else None, error=self.error.to_dict() if self.error else None,
         )
