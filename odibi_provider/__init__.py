@@ -23,6 +23,11 @@ _LAZY_IMPORTS: dict[str, str] = {
     "OdibiError": "odibi_provider.errors",
     "ProjectError": "odibi_provider.errors",
     "Problem": "odibi_provider.errors",
+    "run_project": "odibi_provider.runner.project",
+    "run_node": "odibi_provider.runner.node",
+    "RunContext": "odibi_provider.runner.context",
+    "NodeResult": "odibi_provider.runner.results",
+    "RunResult": "odibi_provider.runner.results",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -31,10 +36,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from .plan.cache import compile_project, load_plan
     from .plan.model import Plan, PlanNode
     from .registry import REGISTRY, Registry, transform
+    from .runner.context import RunContext
+    from .runner.node import run_node
+    from .runner.project import run_project
+    from .runner.results import NodeResult, RunResult
 
 __all__ = [
-    "REGISTRY", "OdibiError", "Plan", "PlanNode", "Problem", "ProjectError", "Registry", "compile_project",
-    "load_plan", "load_project", "transform",
+    "REGISTRY", "NodeResult", "OdibiError", "Plan", "PlanNode", "Problem", "ProjectError", "Registry",
+    "RunContext", "RunResult", "compile_project", "load_plan", "load_project", "run_node", "run_project",
+    "transform",
 ]
 
 

@@ -66,8 +66,10 @@ class MissingExtraError(OdibiError, ImportError):
 
 
 class ExecutionError(OdibiError):
-    """A node failed while running; ``node`` names it."""
+    """A node failed while running; ``node`` names it. ``retryable`` says whether another try may pass
+    (None: judged from the cause, see :mod:`odibi_provider.runner.failures`)."""
 
-    def __init__(self, message: str, *, node: str | None = None) -> None:
+    def __init__(self, message: str, *, node: str | None = None, retryable: bool | None = None) -> None:
         self.node = node
+        self.retryable = retryable
         super().__init__(f"node {node}: {message}" if node else message)

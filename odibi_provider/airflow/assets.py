@@ -6,17 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import cache
 
-from ..extras import require
-
-require("airflow.sdk", purpose="the odibi Airflow provider")
-from airflow.sdk import Asset  # noqa: E402
+from ._af import sdk
 
 
 @cache
-def asset(uri: str) -> Asset:
+def asset(uri: str) -> sdk.Asset:
     """The Asset for a dataset URI (one shared instance per URI: 10,000 nodes parse without rebuilding them)."""
-    return Asset(uri=uri)
+    return sdk.Asset(uri=uri)
 
 
-def assets(uris: Iterable[str]) -> list[Asset]:
+def assets(uris: Iterable[str]) -> list[sdk.Asset]:
     return [asset(uri) for uri in uris]

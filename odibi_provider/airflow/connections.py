@@ -59,7 +59,7 @@ Mask = Callable[[str], None]
 def connections_used(plan: Plan, node: PlanNode) -> tuple[str, ...]:
     """The odibi connections running ``node`` opens: its read/write/quarantine, its upstreams' writes,
     and the story and system connections."""
-    names = [spec.connection for spec in (node.read, node.write, node.quarantine) if spec is not None]
+    names: list[str | None] = [spec.connection for spec in (node.read, node.write, node.quarantine) if spec is not None]
     for upstream_id in node.upstream:
         write = plan.node(upstream_id).write
         if write is not None:
@@ -176,14 +176,14 @@ def environment_for(plan: Plan, node: PlanNode, *, fetch: Fetch | None = None,
         secret_names.update(_secret_references(spec))
     env = Environment(dotenv=read_dotenv(Path(plan.project_dir) / ".env"), process=ChainMap(from_airflow, os.environ))
     for ref in secret_names:
-        value = env.get(ref)
-        if value:
-            _mask_all(mask, value)
+        resolved = env.get(ref)
+        if resolved:
+            _mask_all(mask, resolved)
     return env
 
 
 def _secret_references(spec: ConnectionSpec) -> set[str]:
-    names = set()
+    names: set[str] = set()
     for key, template in spec.options.items():
         if isinstance(template, str):
             names.update(n for n in env_names(template) if reference_field(spec, key, template, n)[1])

@@ -12,15 +12,11 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..extras import require
 from ..plan.cache import load_plan
+from ._af import sdk
 from .assets import asset, assets
+from .operators.node import OdibiNodeOperator
 from .translator import AirflowTranslator, DagSpec, TaskSpec, dag_spec, pipeline_of
-
-require("airflow.sdk", purpose="the odibi Airflow provider")
-from airflow.sdk import DAG, TaskGroup, get_parsing_context  # noqa: E402
-
-from .operators.node import OdibiNodeOperator  # noqa: E402
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..hooks.manager import HookManager
@@ -31,7 +27,7 @@ PathLike = str | os.PathLike[str]
 def build_dag(project_path: PathLike, pipeline: str, *, dag_id: str | None = None, env: str | None = None,
               vars: Mapping[str, Any] | None = None, translator: AirflowTranslator | None = None,
               operator_kwargs: Mapping[str, Any] | None = None, hooks: HookManager | None = None,
-              **dag_kwargs: Any) -> DAG:
+              **dag_kwargs: Any) -> sdk.DAG:
     """The DAG of one pipeline: a task per node in a TaskGroup per layer, dependencies from the Plan, an
     outlet Asset per written dataset, scheduled on the Assets of the pipelines it reads (unless the
     pipeline has its own ``schedule`` or ``dag_kwargs`` set one).
@@ -48,7 +44,7 @@ def build_dag(project_path: PathLike, pipeline: str, *, dag_id: str | None = Non
 def build_dags(project_path: PathLike, *, env: str | None = None, vars: Mapping[str, Any] | None = None,
                translator: AirflowTranslator | None = None, pipelines: Sequence[str] | None = None,
                operator_kwargs: Mapping[str, Any] | None = None, hooks: HookManager | None = None,
-               **dag_kwargs: Any) -> dict[str, DAG]:
+               **dag_kwargs: Any) -> dict[str, sdk.DAG]:
     """One DAG per pipeline (or per name in ``pipelines``), by DAG id. In a DAG file::
 
         globals().update(build_dags("/path/to/project"))
@@ -58,8 +54,8 @@ def build_dags(project_path: PathLike, *, env: str | None = None, vars: Mapping[
     plan = load_plan(project_path, env=env)
     tr = translator or AirflowTranslator()
     names = list(pipelines) if pipelines is not None else [p.name for p in plan.pipelines]
-    by_dag_id = {tr.get_dag_id(plan, pipeline_of(plan, name)): name for name in names}
-    wanted = get_parsing_context().dag_id
+    by_dag_id = {tr.get_dag_id(pipeline_of(plan, name), plan): name for name in names}
+    wanted = sdk.get_parsing_context().dag_id
     if wanted in by_dag_id:  # a worker parsing this file to run one task of one DAG
         by_dag_id = {wanted: by_dag_id[wanted]}
     return {dag_id: _dag(dag_spec(plan, name, tr), os.fspath(project_path), env=env, vars=vars, hooks=hooks,
@@ -69,12 +65,12 @@ def build_dags(project_path: PathLike, *, env: str | None = None, vars: Mapping[
 
 def _dag(spec: DagSpec, project_path: str, *, dag_id: str | None = None, env: str | None,
          vars: Mapping[str, Any] | None, hooks: HookManager | None, operator_kwargs: Mapping[str, Any] | None,
-         dag_kwargs: Mapping[str, Any]) -> DAG:
+         dag_kwargs: Mapping[str, Any]) -> sdk.DAG:
     kwargs: dict[str, Any] = {"schedule": schedule_of(spec), "description": spec.description,
                               "tags": list(spec.tags), "doc_md": _doc(spec, project_path)}
     kwargs.update(dag_kwargs)
     kwargs["tags"] = list(dict.fromkeys([*spec.tags, *dag_kwargs.get("tags", ())]))  # added to, not replaced
-    with DAG(dag_id or spec.dag_id, **kwargs) as dag:
+    with sdk.DAG(dag_id or spec.dag_id, **kwargs) as dag:
         add_tasks(spec.tasks, dag=dag, project_path=project_path, groups=dict(spec.groups), env=env, vars=vars,
                   hooks=hooks, operator_kwargs=operator_kwargs)
     return dag
@@ -89,20 +85,21 @@ def schedule_of(spec: DagSpec) -> Any:
     return None
 
 
-def add_tasks(tasks: Sequence[TaskSpec], *, dag: DAG, project_path: str, parent_group: TaskGroup | None = None,
+def add_tasks(tasks: Sequence[TaskSpec], *, dag: sdk.DAG, project_path: str,
+              parent_group: sdk.TaskGroup | None = None,
               groups: Mapping[str, str] | None = None, env: str | None = None,
               vars: Mapping[str, Any] | None = None, hooks: HookManager | None = None,
               operator_kwargs: Mapping[str, Any] | None = None) -> dict[str, OdibiNodeOperator]:
     """Instantiate one operator per spec (in its layer TaskGroup under ``parent_group``) and wire the
     dependencies between them; return the operators by node id."""
-    layer_groups: dict[str, TaskGroup] = {}
+    layer_groups: dict[str, sdk.TaskGroup] = {}
     operators: dict[str, OdibiNodeOperator] = {}
     for task in tasks:
         group = parent_group
         if task.group_id:
             group = layer_groups.get(task.group_id)
             if group is None:
-                group = layer_groups[task.group_id] = TaskGroup(
+                group = layer_groups[task.group_id] = sdk.TaskGroup(
                     group_id=task.group_id, tooltip=(groups or {}).get(task.group_id, ""), dag=dag,
                     parent_group=parent_group)
         kwargs: dict[str, Any] = {**task.retry_kwargs, **(operator_kwargs or {})}

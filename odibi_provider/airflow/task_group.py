@@ -6,21 +6,17 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..extras import require
 from ..plan.cache import load_plan
+from ._af import sdk
+from .dag_builder import add_tasks
 from .translator import AirflowTranslator, pipeline_of, task_specs
-
-require("airflow.sdk", purpose="the odibi Airflow provider")
-from airflow.sdk import TaskGroup  # noqa: E402
-
-from .dag_builder import add_tasks  # noqa: E402
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..hooks.manager import HookManager
     from .operators.node import OdibiNodeOperator
 
 
-class OdibiTaskGroup(TaskGroup):
+class OdibiTaskGroup(sdk.TaskGroup):
     """The tasks of one pipeline, wired as the Plan says, as a TaskGroup of the surrounding DAG::
 
         with DAG("nightly", schedule="@daily") as dag:

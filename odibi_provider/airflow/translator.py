@@ -12,7 +12,7 @@ from typing import Any
 
 from .._suggest import did_you_mean, known
 from ..errors import OdibiError
-from ..plan.model import DatasetSpec, PipelineSpec, Plan, PlanNode
+from ..plan.model import PipelineSpec, Plan, PlanNode
 
 # Airflow has no linear backoff: ``linear`` retries wait ``delay_seconds`` each time (a constant delay).
 BACKOFF_MULTIPLIER = {"exponential": 2.0, "linear": 0.0, "constant": 0.0}
@@ -56,48 +56,38 @@ class DagSpec:
     tasks: tuple[TaskSpec, ...]
 
 
-_INDEX: dict[int, tuple[Plan, dict[str, DatasetSpec]]] = {}
-
-
-def dataset_of(plan: Plan, node: PlanNode) -> DatasetSpec | None:
-    """The dataset ``node`` writes (a dict lookup: ``Plan.dataset`` scans, which is quadratic over 10k nodes)."""
-    if node.dataset is None:
-        return None
-    entry = _INDEX.get(id(plan))
-    if entry is None or entry[0] is not plan:
-        _INDEX.clear()  # remember only the last plan
-        entry = _INDEX[id(plan)] = (plan, {d.key: d for d in plan.datasets})
-    return entry[1].get(node.dataset)
-
-
 def is_validation_only(node: PlanNode) -> bool:
     """A node that only checks its upstream's data: retrying it cannot change the outcome."""
     return bool(node.tests) and node.read is None and not node.steps and node.write is None
 
 
 class AirflowTranslator:
-    """How Plan nodes and pipelines become DAGs and tasks. Override one method to change one attribute."""
+    """How Plan nodes and pipelines become DAGs and tasks. Override one method to change one attribute.
 
-    def get_dag_id(self, plan: Plan, pipeline: PipelineSpec) -> str:
+    Every method takes the node (or pipeline) first and the plan second, as
+    :class:`~odibi_provider.dagster.OdibiDagsterTranslator` does.
+    """
+
+    def get_dag_id(self, pipeline: PipelineSpec, plan: Plan) -> str:
         return f"{plan.project}_{pipeline.name}"
 
-    def get_group_id(self, node: PlanNode) -> str | None:
+    def get_group_id(self, node: PlanNode, plan: Plan) -> str | None:
         """The TaskGroup a node's task sits in: its layer."""
         return node.layer
 
-    def get_task_id(self, node: PlanNode) -> str:
+    def get_task_id(self, node: PlanNode, plan: Plan) -> str:
         return node.name
 
-    def get_owner(self, plan: Plan, node: PlanNode) -> str | None:
+    def get_owner(self, node: PlanNode, plan: Plan) -> str | None:
         return node.owner or plan.owner
 
-    def get_doc_md(self, node: PlanNode) -> str | None:
+    def get_doc_md(self, node: PlanNode, plan: Plan) -> str | None:
         return node.description
 
-    def get_tags(self, plan: Plan, pipeline: PipelineSpec) -> tuple[str, ...]:
+    def get_tags(self, pipeline: PipelineSpec, plan: Plan) -> tuple[str, ...]:
         return tuple(dict.fromkeys(["odibi", plan.project, pipeline.layer, *pipeline.tags]))
 
-    def get_retry(self, node: PlanNode) -> dict[str, Any]:
+    def get_retry(self, node: PlanNode, plan: Plan) -> dict[str, Any]:
         """The manifest's ``retry`` as operator kwargs; validation-only nodes are never retried."""
         if is_validation_only(node):
             return {"retries": 0}
@@ -110,18 +100,19 @@ class AirflowTranslator:
             kwargs["max_retry_delay"] = float(spec.max_delay_seconds)
         return kwargs
 
-    def get_outlets(self, plan: Plan, node: PlanNode) -> tuple[str, ...]:
+    def get_outlets(self, node: PlanNode, plan: Plan) -> tuple[str, ...]:
         """Asset URIs a node's task produces: the dataset it writes."""
-        dataset = dataset_of(plan, node)
+        dataset = plan.dataset(node.dataset) if node.dataset else None
         return (dataset.uri,) if dataset else ()
 
-    def get_inlets(self, plan: Plan, node: PlanNode, local: Collection[str]) -> tuple[str, ...]:
+    def get_inlets(self, node: PlanNode, plan: Plan, local: Collection[str]) -> tuple[str, ...]:
         """Asset URIs a node reads from outside ``local`` (the nodes of its own DAG)."""
         uris = [dataset.uri for upstream_id in node.upstream if upstream_id not in local
-                and (dataset := dataset_of(plan, plan.node(upstream_id))) is not None]
+                and (key := plan.node(upstream_id).dataset) and (dataset := plan.dataset(key)) is not None]
         return tuple(dict.fromkeys(uris))
 
-    def get_schedule(self, plan: Plan, pipeline: PipelineSpec, inlets: tuple[str, ...]) -> str | tuple[str, ...] | None:
+    def get_schedule(self, pipeline: PipelineSpec, plan: Plan, inlets: tuple[str, ...]
+                     ) -> str | tuple[str, ...] | None:
         """The pipeline's own ``schedule``, else the Assets written by the pipelines it reads, else None."""
         if pipeline.schedule:
             return pipeline.schedule
@@ -137,10 +128,11 @@ def task_specs(plan: Plan, node_ids: Collection[str], translator: AirflowTransla
     for node_id in node_ids:
         node = plan.node(node_id)
         specs.append(TaskSpec(
-            node_id=node.id, task_id=tr.get_task_id(node), group_id=tr.get_group_id(node) if layer_groups else None,
-            upstream=tuple(u for u in node.upstream if u in local), outlets=tr.get_outlets(plan, node),
-            inlets=tr.get_inlets(plan, node, local), retry=tuple(tr.get_retry(node).items()),
-            owner=tr.get_owner(plan, node), doc_md=tr.get_doc_md(node)))
+            node_id=node.id, task_id=tr.get_task_id(node, plan),
+            group_id=tr.get_group_id(node, plan) if layer_groups else None,
+            upstream=tuple(u for u in node.upstream if u in local), outlets=tr.get_outlets(node, plan),
+            inlets=tr.get_inlets(node, plan, local), retry=tuple(tr.get_retry(node, plan).items()),
+            owner=tr.get_owner(node, plan), doc_md=tr.get_doc_md(node, plan)))
     return tuple(specs)
 
 
@@ -151,13 +143,13 @@ def dag_spec(plan: Plan, pipeline: str, translator: AirflowTranslator | None = N
     _check_crossings(plan, spec.nodes)
     tasks = task_specs(plan, spec.nodes, tr)
     inlets = tuple(dict.fromkeys(uri for task in tasks for uri in task.inlets))
-    schedule = tr.get_schedule(plan, spec, inlets)
+    schedule = tr.get_schedule(spec, plan, inlets)
     groups = tuple(dict.fromkeys(t.group_id for t in tasks if t.group_id))
     return DagSpec(
-        dag_id=tr.get_dag_id(plan, spec), pipeline=spec.name,
+        dag_id=tr.get_dag_id(spec, plan), pipeline=spec.name,
         schedule=schedule if isinstance(schedule, str) else None,
         asset_schedule=schedule if isinstance(schedule, tuple) else (),
-        description=spec.description, tags=tr.get_tags(plan, spec),
+        description=spec.description, tags=tr.get_tags(spec, plan),
         groups=tuple((g, f"{plan.project} · layer {g}") for g in groups), tasks=tasks)
 
 

@@ -28,8 +28,8 @@ def check_results(checks: Sequence[tuple[dg.AssetCheckSpec, str]],
     results = []
     for spec, test_name in checks:
         queue = pending.get(test_name)
-        outcome = queue.pop(0) if queue else None
-        results.append(_result(spec, outcome))
+        matched = queue.pop(0) if queue else None
+        results.append(_result(spec, matched))
     return results
 
 
@@ -38,8 +38,8 @@ def _result(spec: dg.AssetCheckSpec, outcome: TestOutcome | None) -> dg.AssetChe
         return dg.AssetCheckResult(asset_key=spec.asset_key, check_name=spec.name, passed=False,
                                    severity=dg.AssetCheckSeverity.WARN,
                                    description="the node reported no outcome for this test")
-    metadata: dict[str, object] = {"failed_rows": outcome.failed_rows, "on_fail": outcome.on_fail,
-                                   "type": outcome.type}
+    metadata: dict[str, int | str | dg.MarkdownMetadataValue] = {
+        "failed_rows": outcome.failed_rows, "on_fail": outcome.on_fail, "type": outcome.type}
     if outcome.sql:
         metadata["sql"] = dg.MetadataValue.md(f"```sql\n{outcome.sql}\n```")
     severity = dg.AssetCheckSeverity.ERROR if outcome.on_fail == "fail" else dg.AssetCheckSeverity.WARN

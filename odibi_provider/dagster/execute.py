@@ -14,7 +14,7 @@ from ..runner.results import NodeResult
 from ._dg import dg
 from .checks import check_results
 from .logs import with_dagster_log
-from .metadata import load_story, materialization_metadata
+from .metadata import materialization_metadata
 from .partitions import partition_vars
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -23,7 +23,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger("odibi_provider.dagster")
 STORY_RENDER_LIMIT = 300  # above this many node fragments a run's HTML is rendered when the run ends
-NOT_RETRIED = ("ValidationFailed",)  # a failing `fail` test fails again on retry: do not retry it
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,7 @@ def execute_node(context: Any, args: OdibiAssetArgs, runtime: AssetRuntime) -> I
                             partition_key=overrides["partition_key"] if overrides else None)
     result = run_node(plan, args.node_id, ctx)
     render_story(result)
-    metadata = materialization_metadata(result, load_story(result), run_id)
+    metadata = materialization_metadata(result, run_id, plan.project)
     metadata["odibi/attempt"] = context.retry_number + 1  # Dagster's attempt; the runner's own retries are off
     checks = check_results(args.checks, result.tests) if (result.ok or result.tests) else []
     if result.ok:
@@ -72,24 +71,23 @@ def execute_node(context: Any, args: OdibiAssetArgs, runtime: AssetRuntime) -> I
         return
     yield from checks
     raise dg.Failure(description=f"odibi node {args.node_id} failed: {result.error}", metadata=metadata,
-                     allow_retries=_retryable(result))
-
-
-def _retryable(result: NodeResult) -> bool:
-    return result.error_type not in NOT_RETRIED
+                     allow_retries=bool(result.retryable))
 
 
 def render_story(result: NodeResult) -> Path | None:
-    """Re-render the run's HTML story with this node in it (large runs are rendered when they end)."""
+    """Re-render the run's HTML story with this node in it (large runs are rendered when they end); return
+    the local ``index.html`` (None when skipped, failed, or written to an object store)."""
     if not result.story_path:
         return None
-    run_dir = Path(result.story_path).parent.parent
     try:
-        from ..story.html import render_run_html
+        from ..store import Store
+        from ..story.html import render_run_index
 
-        if sum(1 for _ in (run_dir / "nodes").glob("*.json")) > STORY_RENDER_LIMIT:
+        run = Store.locate(result.story_path).parent.parent  # local or in a remote story store
+        if len(run.child("nodes").glob("*.json")) > STORY_RENDER_LIMIT:
             return None
-        return render_run_html(run_dir)
+        index = render_run_index(run)
+        return index.local_path() if index.is_local else None
     except Exception as exc:  # noqa: BLE001 - observability never fails the work
-        log.warning("could not render the story of run %s: %s", run_dir.name, exc)
+        log.warning("could not render the story of %s: %s", result.story_path, exc)
         return None

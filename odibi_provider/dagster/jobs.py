@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..errors import OdibiError
 from ..plan.model import Plan
 from ._dg import dg
 from .assets import OdibiAssetArgs
 from .translator import OdibiDagsterTranslator
+
+if TYPE_CHECKING:  # pragma: no cover - define_asset_job's return type, not exported by dagster
+    from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
 SCHEDULE_TIMEZONE = "UTC"
 
@@ -58,8 +62,9 @@ def build_job_args(plan: Plan, asset_args: Sequence[OdibiAssetArgs], *,
     return jobs
 
 
-def _by_partitioning(members: list[OdibiAssetArgs]) -> list[tuple[dg.PartitionsDefinition | None, list]]:
-    groups: dict[object, list[OdibiAssetArgs]] = {}
+def _by_partitioning(
+        members: list[OdibiAssetArgs]) -> list[tuple[dg.PartitionsDefinition | None, list[OdibiAssetArgs]]]:
+    groups: dict[dg.PartitionsDefinition | None, list[OdibiAssetArgs]] = {}
     for args in members:
         groups.setdefault(args.spec.partitions_def, []).append(args)
     unpartitioned = groups.pop(None, [])
@@ -75,9 +80,11 @@ def _label(pdef: object, index: int) -> str:
     return name if name and name != "timewindow" else f"p{index}"
 
 
-def build_jobs_and_schedules(job_args: Sequence[JobArgs]) -> tuple[list, list[dg.ScheduleDefinition]]:
+def build_jobs_and_schedules(
+        job_args: Sequence[JobArgs]) -> tuple[list[UnresolvedAssetJobDefinition], list[dg.ScheduleDefinition]]:
     """Asset jobs (resolved lazily by Definitions) and the schedules of jobs with a cron."""
-    jobs, schedules = [], []
+    jobs: list[UnresolvedAssetJobDefinition] = []
+    schedules: list[dg.ScheduleDefinition] = []
     for args in job_args:
         job = dg.define_asset_job(args.name, selection=dg.AssetSelection.assets(*args.keys), tags=args.tags,
                                   description=args.description)  # partitioning is inferred from the assets
@@ -87,9 +94,9 @@ def build_jobs_and_schedules(job_args: Sequence[JobArgs]) -> tuple[list, list[dg
     return jobs, schedules
 
 
-def build_schedule(job: object, args: JobArgs) -> dg.ScheduleDefinition:
+def build_schedule(job: UnresolvedAssetJobDefinition, args: JobArgs) -> dg.ScheduleDefinition:
     """A cron schedule for ``job``; a partitioned job runs the last complete partition at each tick."""
-    execution_fn = _last_partition(args) if args.partitions_def is not None else None
+    execution_fn = _last_partition(args, args.partitions_def) if args.partitions_def is not None else None
     try:
         return dg.ScheduleDefinition(name=f"{args.name}_schedule", cron_schedule=args.cron, job=job,
                                      execution_fn=execution_fn, tags=None if execution_fn else args.tags,
@@ -99,9 +106,8 @@ def build_schedule(job: object, args: JobArgs) -> dg.ScheduleDefinition:
                          f"(five fields, e.g. '0 6 * * *' for 06:00 every day): {exc}") from None
 
 
-def _last_partition(args: JobArgs) -> Callable[[dg.ScheduleEvaluationContext], dg.RunRequest | dg.SkipReason]:
-    partitions_def = args.partitions_def
-
+def _last_partition(args: JobArgs, partitions_def: dg.PartitionsDefinition
+                    ) -> Callable[[dg.ScheduleEvaluationContext], dg.RunRequest | dg.SkipReason]:
     def last_partition(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
         with dg.partition_loading_context(effective_dt=context.scheduled_execution_time):
             key = partitions_def.get_last_partition_key()

@@ -1,5 +1,6 @@
-"""Materialization metadata from a node's result and story record: row count, column schema, URI,
-a masked preview, the story record and a link to the run's HTML story."""
+"""Materialization metadata from a node's record (:class:`NodeResult`): row count, column schema, URI, a
+masked preview, the story record and a link to the run's HTML story. Nothing is read back from disk, so
+assets keep their metadata with ``story: {enabled: false}``."""
 
 from __future__ import annotations
 
@@ -10,25 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from ..runner.results import NodeResult
-from ..story.record import NodeStory
+from ..runner.views import node_story
 from ._dg import dg
 
 log = logging.getLogger("odibi_provider.dagster")
 PREVIEW_ROWS = 10
 STORY_RECORD_DROP = ("sample",)  # shown as the preview; the rest of the record goes in as JSON
-
-
-def load_story(result: NodeResult) -> NodeStory | None:
-    """The node's story fragment, or None when stories are off or it cannot be read."""
-    if not result.story_path:
-        return None
-    try:
-        from ..story.writer import load_node
-
-        return load_node(Path(result.story_path))
-    except Exception as exc:  # noqa: BLE001 - observability never fails the work
-        log.warning("could not read the story of %s: %s", result.node_id, exc)
-        return None
 
 
 def column_schema(schema: Sequence[Sequence[str]]) -> dg.TableSchema:
@@ -51,12 +39,15 @@ def preview_markdown(rows: Sequence[Mapping[str, Any]], limit: int = PREVIEW_ROW
 
 
 def story_index(story_path: str | None) -> Path | None:
-    """``{story root}/{run_id}/index.html`` for a node fragment at ``.../{run_id}/nodes/{node}.json``."""
-    return Path(story_path).parent.parent / "index.html" if story_path else None
+    """``{story root}/{run_id}/index.html`` for a node fragment at ``.../{run_id}/nodes/{node}.json``; None
+    without a fragment or when it is on an object store (a ``Path`` cannot name it)."""
+    if not story_path or ("://" in story_path and not story_path.startswith("file://")):
+        return None
+    return Path(story_path.removeprefix("file://")).parent.parent / "index.html"
 
 
-def materialization_metadata(result: NodeResult, story: NodeStory | None, run_id: str) -> dict[str, Any]:
-    """Metadata for the node's MaterializeResult (or its Failure)."""
+def materialization_metadata(result: NodeResult, run_id: str, project: str) -> dict[str, Any]:
+    """Metadata for the node's MaterializeResult (or its Failure), all from the node's record."""
     meta: dict[str, Any] = {"odibi/node": result.node_id, "odibi/status": result.status, "odibi/run_id": run_id,
                             "odibi/duration_s": round(result.duration_s, 4)}
     if result.rows_out is not None:
@@ -69,21 +60,15 @@ def materialization_metadata(result: NodeResult, story: NodeStory | None, run_id
         meta["odibi/location"] = dg.MetadataValue.path(result.location)
     if result.quarantined_rows:
         meta["odibi/quarantined_rows"] = result.quarantined_rows
-    if story is not None:
-        meta.update(_story_metadata(story))
+    if result.schema_out:
+        meta["dagster/column_schema"] = column_schema(result.schema_out)
+    if result.sample:
+        meta["odibi/preview"] = dg.MetadataValue.md(preview_markdown(result.sample))
+    record = {k: v for k, v in node_story(result, run_id=run_id, project=project).to_dict().items()
+              if k not in STORY_RECORD_DROP}
+    meta["odibi/story_record"] = dg.MetadataValue.json(json.loads(json.dumps(record, default=str)))
     index = story_index(result.story_path)
     if index is not None:
         meta["odibi/story"] = dg.MetadataValue.path(str(index))
         meta["odibi/story_url"] = dg.MetadataValue.url(index.resolve().as_uri())
-    return meta
-
-
-def _story_metadata(story: NodeStory) -> dict[str, Any]:
-    meta: dict[str, Any] = {}
-    if story.schema_out:
-        meta["dagster/column_schema"] = column_schema(story.schema_out)
-    if story.sample:
-        meta["odibi/preview"] = dg.MetadataValue.md(preview_markdown(story.sample))
-    record = {k: v for k, v in story.to_dict().items() if k not in STORY_RECORD_DROP}
-    meta["odibi/story_record"] = dg.MetadataValue.json(json.loads(json.dumps(record, default=str)))
     return meta

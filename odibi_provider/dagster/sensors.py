@@ -15,12 +15,16 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..connections import open_connection
 from ..manifest.substitution import Environment
 from ..plan.model import Plan, PlanNode
 from ._dg import dg
 from .assets import OdibiAssetArgs
+
+if TYPE_CHECKING:  # pragma: no cover - define_asset_job's return type, not exported by dagster
+    from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
 GLOB_CHARS = frozenset("*?[")
 MIN_INTERVAL_SECONDS = 30
@@ -54,14 +58,14 @@ def build_file_sensor_args(plan: Plan, asset_args: Sequence[OdibiAssetArgs]) -> 
     by_node = {a.node_id: a for a in asset_args}
     sensors = []
     for node in plan.nodes:
-        pattern = watch_pattern(node)
-        if pattern is None or node.id not in by_node:
+        pattern, read = watch_pattern(node), node.read
+        if pattern is None or read is None or node.id not in by_node:
             continue
         own = by_node[node.id]
         keys = [own.spec.key] + [by_node[d].spec.key for d in _descendants(plan, node.id)
                                  if d in by_node and by_node[d].spec.partitions_def == own.spec.partitions_def]
         sensors.append(FileSensorArgs(name=f"{own.op_name}_new_files", node_id=node.id,
-                                      connection=node.read.connection, pattern=pattern, keys=tuple(keys),
+                                      connection=read.connection, pattern=pattern, keys=tuple(keys),
                                       partitions_def=own.spec.partitions_def))
     return sensors
 
@@ -79,7 +83,7 @@ def _descendants(plan: Plan, node_id: str) -> list[str]:
 
 def new_files(listing: Mapping[str, int], cursor: str | None) -> tuple[list[str], str]:
     """The files in ``listing`` (path -> mtime_ns) not covered by ``cursor``, and the advanced cursor."""
-    state = json.loads(cursor) if cursor else {"mtime": -1, "seen": []}
+    state: dict[str, Any] = json.loads(cursor) if cursor else {"mtime": -1, "seen": []}
     last, seen = int(state["mtime"]), set(state["seen"])
     fresh = sorted(p for p, m in listing.items() if m > last or (m == last and p not in seen))
     if not fresh:
@@ -104,7 +108,7 @@ def list_files(location: str) -> dict[str, int]:
     return out
 
 
-def build_file_sensor(args: FileSensorArgs, plan: Plan, job: object) -> dg.SensorDefinition:
+def build_file_sensor(args: FileSensorArgs, plan: Plan, job: UnresolvedAssetJobDefinition) -> dg.SensorDefinition:
     """The landing-zone sensor of ``args``, requesting a run of ``job`` for each batch of new files."""
     spec, project_dir = plan.connection(args.connection), Path(plan.project_dir)
 

@@ -10,10 +10,10 @@ Subclass and override one method to change one thing, as with dagster-dbt's ``Da
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from ..plan.model import DatasetSpec, PipelineSpec, Plan, PlanNode, TestSpec, WriteSpec
+from ..plan.model import PipelineSpec, Plan, PlanNode, TestSpec, WriteSpec
 from . import names
 from ._dg import dg
 from .partitions import partitions_def_for
@@ -34,7 +34,6 @@ class OdibiDagsterTranslator:
 
     def __init__(self, *, key_prefix: Sequence[str] = ()) -> None:
         self.key_prefix = tuple(key_prefix)
-        self._indexed: tuple[Plan, Mapping[str, DatasetSpec]] | None = None
 
     # -- identity -------------------------------------------------------------------------------
     def get_asset_key(self, node: PlanNode, plan: Plan) -> dg.AssetKey:
@@ -96,7 +95,7 @@ class OdibiDagsterTranslator:
     def get_metadata(self, node: PlanNode, plan: Plan) -> dict[str, Any]:
         """Where the node's data lives (URI, format, connection) and which node it is."""
         meta: dict[str, Any] = {"odibi/node": node.id, "odibi/pipeline": node.pipeline, "odibi/project": plan.project}
-        dataset = self._datasets(plan).get(node.dataset or "")
+        dataset = plan.dataset(node.dataset) if node.dataset else None
         if dataset is not None:
             meta["dagster/uri"] = dataset.uri
         if node.write is not None:
@@ -155,11 +154,6 @@ class OdibiDagsterTranslator:
             partitions_def=self.get_partitions_def(node, plan))
 
     # -- helpers ----------------------------------------------------------------------------------
-    def _datasets(self, plan: Plan) -> Mapping[str, DatasetSpec]:
-        if self._indexed is None or self._indexed[0] is not plan:
-            self._indexed = (plan, {d.key: d for d in plan.datasets})
-        return self._indexed[1]
-
     def _storage_kinds(self, write: WriteSpec, plan: Plan) -> set[str]:
         try:
             connection = plan.connection(write.connection)

@@ -16,8 +16,18 @@ from ..engines.base import Engine
 from ..hooks.manager import HookManager
 from ..manifest.substitution import Environment
 from ..plan.model import Plan
+from ..store import Store
 
 RetryOwner = Literal["local", "host"]
+
+
+@dataclass(frozen=True, slots=True)
+class Handoff:
+    """A node's output kept in memory for its consumers in the same process, with the engine that made it
+    (a consumer on another engine receives it through Arrow)."""
+
+    engine: str
+    frame: Any
 
 
 def new_run_id() -> str:
@@ -77,21 +87,38 @@ class RunContext:
         parts = [self.run_id, node_id] + ([self.partition_key] if self.partition_key else [])
         return ":".join(parts)
 
-    def _root(self, connection: str | None, path: str) -> Path:
+    def _store(self, connection: str | None, path: str) -> Store:
         if connection:
-            conn = self.connection(connection)
-            return Path(conn.resolve(path))
+            return Store.of_connection(self.connection(connection), path)
         root = Path(path)
-        return root if root.is_absolute() else self.project_dir / root
+        return Store.local(root if root.is_absolute() else self.project_dir / root)
+
+    @property
+    def system_store(self) -> Store:
+        """Where odibi keeps intermediates, incremental marks and run state: local or an object store."""
+        if type(self).system_root is not RunContext.system_root:  # a host moved it (Dagster storage_root)
+            return Store.local(self.system_root)
+        return self._store(self.plan.system.connection, self.plan.system.path)
+
+    @property
+    def story_store(self) -> Store:
+        """Where the run stories go: ``{story}/{run_id}/nodes/*.json``, ``run.json``, ``index.html``."""
+        return self._store(self.plan.story.connection, self.plan.story.path)
 
     @property
     def system_root(self) -> Path:
-        """Where odibi keeps intermediates, incremental marks and run state."""
-        return self._root(self.plan.system.connection, self.plan.system.path)
+        """The local folder of :attr:`system_store`; StoreError when it is an object store."""
+        return self._store(self.plan.system.connection, self.plan.system.path).local_path()
 
     @property
     def story_root(self) -> Path:
-        return self._root(self.plan.story.connection, self.plan.story.path)
+        """The local folder of :attr:`story_store`; StoreError when it is an object store."""
+        return self.story_store.local_path()
+
+    def intermediate_store(self, node_id: str) -> Store:
+        """Where a node without a ``write`` leaves its output for consumers in other processes."""
+        return self.system_store.child("intermediate", self.run_id, f"{node_id}.parquet")
 
     def intermediate_location(self, node_id: str) -> str:
-        return str(self.system_root / "intermediate" / self.run_id / f"{node_id}.parquet")
+        """:meth:`intermediate_store` as a string: a local path, or a URL (engines find its store again)."""
+        return self.intermediate_store(node_id).uri

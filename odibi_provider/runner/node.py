@@ -6,40 +6,47 @@ from __future__ import annotations
 import logging
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..engines.base import ValidationOutcome, WriteOutcome
+from ..engines.base import Engine, ValidationOutcome, WriteOutcome
 from ..errors import ExecutionError, OdibiError
 from ..hooks.events import Event
 from ..plan.model import Plan, PlanNode
 from ..story.record import mask_sample
-from .context import RunContext
+from .context import Handoff, RunContext
+from .failures import is_retryable
 from .incremental import apply_incremental, save_mark
 from .inputs import gather
-from .results import NodeResult
+from .results import NodeResult, Schema, StepRecord
 from .steps import apply_steps
 from .story_io import record_story
+from .views import node_event
 
 log = logging.getLogger("odibi_provider.runner")
 
 
 class ValidationFailed(ExecutionError):
-    """A ``fail`` validation test did not pass; the node's data was not written."""
+    """A ``fail`` validation test did not pass; the node's data was not written. Never retried."""
+
+    def __init__(self, message: str, *, node: str | None = None) -> None:
+        super().__init__(message, node=node, retryable=False)
 
 
 @dataclass
 class Trace:
-    """What one attempt observed, for the result and the story."""
+    """What one attempt observed; :func:`_result` turns it into the node's :class:`NodeResult`."""
 
     started: float = field(default_factory=time.time)
     rows_in: dict[str, int] = field(default_factory=dict)
-    schema_in: list[tuple[str, str]] = field(default_factory=list)
-    schema_out: list[tuple[str, str]] = field(default_factory=list)
-    sql: list[str] = field(default_factory=list)
+    input_schemas: dict[str, Schema] = field(default_factory=dict)
+    schema_in: Schema = ()
+    schema_out: Schema = ()
+    steps: list[StepRecord] = field(default_factory=list)
     sample: list[dict[str, Any]] = field(default_factory=list)
     rows_out: int | None = None
     validation: ValidationOutcome | None = None
+    quarantine_target: str | None = None
     write: WriteOutcome | None = None
 
 
@@ -58,7 +65,7 @@ def run_node(plan: Plan, node_id: str, context: RunContext | None = None) -> Nod
             break
         except Exception as exc:  # noqa: BLE001 (every failure becomes a result, an event and a story)
             error = exc
-            if attempt < attempts and not isinstance(exc, ValidationFailed):
+            if attempt < attempts and is_retryable(exc):
                 delay = node.retry.delay(attempt) if node.retry else 0
                 log.warning("node %s failed (attempt %d/%d), retrying in %.1fs: %s", node.id, attempt, attempts,
                             delay, exc)
@@ -66,22 +73,33 @@ def run_node(plan: Plan, node_id: str, context: RunContext | None = None) -> Nod
                 time.sleep(delay)
             else:
                 break
-    return _finish(ctx, node, trace, error, attempt)
+    result = _result(ctx, node, trace, error, attempt)
+    result = replace(result, story_path=record_story(ctx, result))
+    if error:
+        log.error("node %s failed: %s", node.id, result.error)
+    ctx.hooks.emit(node_event(result, node, run_id=ctx.run_id, project=ctx.plan.project))
+    return result
 
 
 def _execute(ctx: RunContext, node: PlanNode, trace: Trace) -> None:
     """Frames may be lazy (a query not yet run): nothing here forces a scan the write does not need."""
     engine = ctx.engine_for(node.engine)
     relations, frame = gather(ctx, node)
-    trace.rows_in = {name: n for name, f in relations.items() if (n := engine.known_count(f)) is not None}
+    for name, relation in relations.items():
+        trace.input_schemas[name] = tuple(engine.schema(relation))
+        if (rows := engine.known_count(relation)) is not None:
+            trace.rows_in[name] = rows
     if node.read is not None:
         frame = engine.read(node.read, ctx.connection(node.read.connection))
         frame = apply_incremental(ctx, node, engine, frame)
-    trace.schema_in = engine.schema(frame)
-    frame = apply_steps(ctx, node, frame, relations, trace.sql)
+        trace.input_schemas["read"] = tuple(engine.schema(frame))
+        if (rows := engine.known_count(frame)) is not None:
+            trace.rows_in["read"] = rows
+    trace.schema_in = tuple(engine.schema(frame))
+    frame = apply_steps(ctx, node, frame, relations, trace.steps)
     if node.tests:
         frame = _validate(ctx, node, engine, frame, trace)
-    trace.schema_out = engine.schema(frame)
+    trace.schema_out = tuple(engine.schema(frame))
     consumers = bool(ctx.plan.downstream(node.id))
     if node.write is not None:
         connection = ctx.connection(node.write.connection)
@@ -94,15 +112,15 @@ def _execute(ctx: RunContext, node: PlanNode, trace: Trace) -> None:
         trace.rows_out = engine.count(frame)
         if ctx.persist_intermediate and consumers:
             engine.write_intermediate(frame, ctx.intermediate_location(node.id))
-    if node.read is not None and not node.steps and not node.tests:
-        trace.rows_in["read"] = trace.rows_out
-    if ctx.story_enabled and ctx.plan.story.enabled:
+    if node.read is not None and "read" not in trace.rows_in and not node.steps and not node.tests:
+        trace.rows_in["read"] = trace.rows_out  # read -> write: every row read was written
+    if ctx.plan.story.max_sample_rows:
         trace.sample = engine.sample(frame, ctx.plan.story.max_sample_rows)
     if consumers:
-        ctx.memory[node.id] = output
+        ctx.memory[node.id] = Handoff(engine.name, output)
 
 
-def _validate(ctx: RunContext, node: PlanNode, engine: Any, frame: Any, trace: Trace) -> Any:
+def _validate(ctx: RunContext, node: PlanNode, engine: Engine, frame: Any, trace: Trace) -> Any:
     outcome = engine.validate(frame, node.tests)
     trace.validation = outcome
     failed = [t for t in outcome.tests if not t.passed]
@@ -111,8 +129,9 @@ def _validate(ctx: RunContext, node: PlanNode, engine: Any, frame: Any, trace: T
         _emit(ctx, "validation_failed", node, rows=test.failed_rows, error=test.message,
               details={"test": test.name, "type": test.type, "on_fail": test.on_fail})
     if outcome.quarantined is not None and outcome.quarantined_rows and node.quarantine is not None:
-        engine.write(outcome.quarantined, node.quarantine, ctx.connection(node.quarantine.connection),
-                     write_id=ctx.write_id(node.id) + ":quarantine")
+        written = engine.write(outcome.quarantined, node.quarantine, ctx.connection(node.quarantine.connection),
+                               write_id=ctx.write_id(node.id) + ":quarantine")
+        trace.quarantine_target = written.location
     blocking = outcome.blocking_failures
     if blocking:
         messages = "; ".join(f"{t.name}: {t.message}" for t in blocking)
@@ -120,30 +139,23 @@ def _validate(ctx: RunContext, node: PlanNode, engine: Any, frame: Any, trace: T
     return outcome.valid
 
 
-def _finish(ctx: RunContext, node: PlanNode, trace: Trace, error: Exception | None, attempts: int) -> NodeResult:
-    finished = time.time()
+def _result(ctx: RunContext, node: PlanNode, trace: Trace, error: Exception | None, attempts: int) -> NodeResult:
+    """The node's record: everything the story, hosts and hooks show comes from here."""
     tests = trace.validation.tests if trace.validation else ()
     status = "failed" if error else ("warning" if any(not t.passed for t in tests) else "success")
     dataset = ctx.plan.dataset(node.dataset) if node.dataset else None
-    story_path = record_story(ctx, node, trace, status=status, error=error, attempts=attempts, finished=finished)
-    result = NodeResult(
-        node_id=node.id, status=status, duration_s=finished - trace.started, attempts=attempts,
-        rows_in=dict(trace.rows_in), rows_out=trace.rows_out,
-        rows_written=trace.write.rows_written if trace.write else None,
-        dataset_uri=dataset.uri if dataset else None, location=trace.write.location if trace.write else None,
-        tests=tuple(tests), quarantined_rows=trace.validation.quarantined_rows if trace.validation else 0,
-        schema_out=tuple(tuple(c) for c in trace.schema_out),
+    return NodeResult(
+        node_id=node.id, status=status, pipeline=node.pipeline, layer=node.layer, engine=node.engine,
+        started_at=trace.started, duration_s=time.time() - trace.started, attempts=attempts,
+        rows_in=dict(trace.rows_in), input_schemas=dict(trace.input_schemas), rows_out=trace.rows_out,
+        schema_in=trace.schema_in, schema_out=trace.schema_out, steps=tuple(trace.steps), tests=tuple(tests),
+        quarantined_rows=trace.validation.quarantined_rows if trace.validation else 0,
+        quarantine_target=trace.quarantine_target, write=trace.write,
+        dataset_uri=dataset.uri if dataset else None,
         sample=tuple(mask_sample(trace.sample, node.sensitive)),
-        story_path=story_path, error=_message(error) if error else None,
-        error_type=type(error).__name__ if error else None)
-    if error:
-        log.error("node %s failed: %s", node.id, result.error)
-        _emit(ctx, "node_error", node, duration_s=result.duration_s, attempt=attempts, error=result.error,
-              details={"traceback": "".join(traceback.format_exception(error))[-4000:]})
-    else:
-        _emit(ctx, "node_complete", node, duration_s=result.duration_s, rows=result.rows_out, attempt=attempts,
-              details={"rows_written": result.rows_written, "story_path": story_path})
-    return result
+        error=_message(error) if error else None, error_type=type(error).__name__ if error else None,
+        traceback="".join(traceback.format_exception(error))[-8000:] if error else None,
+        retryable=is_retryable(error) if error else None)
 
 
 def _message(error: BaseException) -> str:

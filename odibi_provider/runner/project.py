@@ -20,6 +20,7 @@ from .results import NodeResult, RunResult
 from .selection import select_nodes
 from .state import load_last_run, save_last_run
 from .story_io import story_writer
+from .views import node_event
 
 log = logging.getLogger("odibi_provider.runner")
 Progress = Callable[[str, str, NodeResult | None], None]
@@ -47,7 +48,7 @@ def run_project(path: str | Path | Plan, *, env: str | None = None, select: str 
                     ignored_failures=tuple(r.node_id for r in results
                                            if r.status == "failed" and plan.node(r.node_id).on_error == "ignore"))
     run = _finish_story(ctx, run)
-    save_last_run(ctx.system_root, run, selected)
+    save_last_run(ctx.system_store, run, selected)
     if run.ok:
         _emit(ctx, "pipeline_complete", selected, duration_s=run.duration_s, details={"completed": len(run.completed)})
     else:
@@ -56,7 +57,7 @@ def run_project(path: str | Path | Plan, *, env: str | None = None, select: str 
 
 
 def _resume(ctx: RunContext, selected: list[str]) -> list[str]:
-    last = load_last_run(ctx.system_root)
+    last = load_last_run(ctx.system_store)
     if last is None or last.get("project") != ctx.plan.project:
         raise OdibiError("nothing to resume: this project has no previous run; run it without --resume")
     ctx.run_id = last["run_id"]
@@ -79,10 +80,12 @@ class _Scheduler:
         self.skipped: set[str] = set()
 
     def run(self) -> list[NodeResult]:
+        """At most ``workers`` nodes in flight; a node is submitted only when a worker is free for it, so
+        after a ``fail_fast`` failure nothing new starts (nodes already running finish)."""
         running: dict[Future[NodeResult], str] = {}
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="odibi-node") as pool:
             while True:
-                for node_id in self._ready(running):
+                for node_id in self._ready(running, self.workers - len(running)):
                     self._notify(node_id, "start", None)
                     running[pool.submit(run_node, self.ctx.plan, node_id, self.ctx)] = node_id
                 if not running:
@@ -93,11 +96,11 @@ class _Scheduler:
         self._skip_rest("the run stopped after a failure (on_error: fail_fast)")
         return self.results
 
-    def _ready(self, running: dict[Future[NodeResult], str]) -> list[str]:
-        if self.stopped:
+    def _ready(self, running: dict[Future[NodeResult], str], free: int) -> list[str]:
+        if self.stopped or free <= 0:
             return []
         busy = set(running.values())
-        ready = [n for n in self.order if not self.waiting[n] and n not in busy and n not in self.skipped]
+        ready = [n for n in self.order if not self.waiting[n] and n not in busy and n not in self.skipped][:free]
         for node_id in ready:
             self.waiting.pop(node_id)
         self.order = [n for n in self.order if n not in ready]
@@ -139,11 +142,11 @@ class _Scheduler:
         self.skipped.add(node_id)
         self.waiting.pop(node_id, None)
         self.order = [n for n in self.order if n != node_id]
-        result = NodeResult(node_id=node_id, status="skipped", skipped_reason=reason)
-        self.results.append(result)
         node = self.ctx.plan.node(node_id)
-        self.ctx.hooks.emit(Event.for_node("node_skipped", node, run_id=self.ctx.run_id,
-                                           project=self.ctx.plan.project, error=reason))
+        result = NodeResult(node_id=node_id, status="skipped", pipeline=node.pipeline, layer=node.layer,
+                            engine=node.engine, started_at=time.time(), skipped_reason=reason)
+        self.results.append(result)
+        self.ctx.hooks.emit(node_event(result, node, run_id=self.ctx.run_id, project=self.ctx.plan.project))
         self._notify(node_id, "done", result)
 
     def _notify(self, node_id: str, state: str, result: NodeResult | None) -> None:
@@ -158,12 +161,12 @@ def _finish_story(ctx: RunContext, run: RunResult) -> RunResult:
     if not (ctx.story_enabled and ctx.plan.story.enabled):
         return run
     try:
-        from ..story.html import render_run_html
+        from ..story.html import render_run_index
 
         writer = story_writer(ctx)
         writer.finish()
-        html = render_run_html(writer.story_dir)
-        return RunResult(run.run_id, run.project, run.results, run.duration_s, str(html), run.ignored_failures)
+        html = render_run_index(writer.run_store)
+        return RunResult(run.run_id, run.project, run.results, run.duration_s, html.uri, run.ignored_failures)
     except Exception as exc:  # noqa: BLE001 (the story never fails the run)
         log.warning("could not render the run story: %s", exc)
         return run

@@ -1,4 +1,9 @@
-"""What running a node or a project produced: small, frozen, JSON-ready results."""
+"""What running a node or a project produced: small, frozen, JSON-ready results.
+
+:class:`NodeResult` is the one record of what a node observed. The story fragment, the Dagster
+materialization metadata, the Airflow XCom value and log lines, and the hook events are views of it
+(:mod:`odibi_provider.runner.views`); none of them reads the story back from disk.
+"""
 
 from __future__ import annotations
 
@@ -6,41 +11,93 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..engines.base import TestOutcome
+from ..engines.base import TestOutcome, WriteOutcome
+
+Column = tuple[str, str]
+Schema = tuple[Column, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StepRecord:
+    """One transform step as it ran: ``kind`` is sql | transformer | function; ``sql`` what the engine ran."""
+
+    kind: str
+    name: str | None = None
+    sql: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+    duration_s: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "name": self.name, "sql": self.sql, "params": dict(self.params),
+                "duration_s": round(self.duration_s, 4)}
 
 
 @dataclass(frozen=True, slots=True)
 class NodeResult:
-    """One node's outcome. ``status``: success | warning (a warn/quarantine test failed) | failed | skipped."""
+    """One node's outcome and what it observed.
+
+    ``status``: success | warning (a warn/quarantine test failed) | failed | skipped. ``rows_in`` and
+    ``input_schemas`` are per input relation (by the name SQL sees it under) plus ``read`` for the node's
+    own read; ``schema_in`` is the data entering the steps and ``schema_out`` what was written or handed
+    on. ``retryable`` (failed nodes only) says whether another try may pass; hosts read it.
+    """
 
     node_id: str
     status: str
+    pipeline: str = ""
+    layer: str = ""
+    engine: str = ""
+    started_at: float = 0.0
     duration_s: float = 0.0
     attempts: int = 0
     rows_in: Mapping[str, int] = field(default_factory=dict)
+    input_schemas: Mapping[str, Schema] = field(default_factory=dict)
     rows_out: int | None = None
-    rows_written: int | None = None
-    dataset_uri: str | None = None
-    location: str | None = None
+    schema_in: Schema = ()
+    schema_out: Schema = ()
+    steps: tuple[StepRecord, ...] = ()
     tests: tuple[TestOutcome, ...] = ()
     quarantined_rows: int = 0
-    schema_out: tuple[tuple[str, str], ...] = ()
+    quarantine_target: str | None = None
+    write: WriteOutcome | None = None
+    dataset_uri: str | None = None
     sample: tuple[Mapping[str, Any], ...] = ()  # masked where the node marks columns sensitive
     story_path: str | None = None
     error: str | None = None
     error_type: str | None = None
+    traceback: str | None = None
+    retryable: bool | None = None
     skipped_reason: str | None = None
 
     @property
     def ok(self) -> bool:
         return self.status in ("success", "warning")
 
+    @property
+    def finished_at(self) -> float:
+        return self.started_at + self.duration_s
+
+    @property
+    def rows_written(self) -> int | None:
+        return self.write.rows_written if self.write else None
+
+    @property
+    def location(self) -> str | None:
+        return self.write.location if self.write else None
+
+    @property
+    def sql(self) -> tuple[str, ...]:
+        """The SQL of every SQL and transformer step, in order."""
+        return tuple(step.sql for step in self.steps if step.sql)
+
     def metadata(self) -> dict[str, Any]:
         """Small metadata for hosts (XCom, materialization): never the data itself."""
-        return {"node": self.node_id, "status": self.status, "rows_out": self.rows_out,
-                "rows_written": self.rows_written, "uri": self.dataset_uri, "location": self.location,
-                "quarantined_rows": self.quarantined_rows, "story_path": self.story_path,
-                "duration_s": round(self.duration_s, 4),
+        return {"node": self.node_id, "status": self.status, "rows_in": dict(self.rows_in),
+                "rows_out": self.rows_out, "rows_written": self.rows_written, "uri": self.dataset_uri,
+                "location": self.location, "quarantined_rows": self.quarantined_rows,
+                "quarantine_target": self.quarantine_target, "story_path": self.story_path,
+                "duration_s": round(self.duration_s, 4), "attempts": self.attempts,
+                "retryable": self.retryable,
                 "tests": [{"name": t.name, "passed": t.passed, "failed_rows": t.failed_rows, "on_fail": t.on_fail}
                           for t in self.tests]}
 

@@ -3,15 +3,19 @@ registered Python functions (which receive a pandas DataFrame and a :class:`Step
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..engines.base import Engine
 from ..errors import ExecutionError
+from ..plan.frozen import FrozenMap
 from ..plan.model import PlanNode, StepSpec
 from ..registry import REGISTRY
 from .context import RunContext
+from .results import StepRecord
 
 
 @dataclass(frozen=True)
@@ -22,7 +26,7 @@ class StepContext:
     run_id: str
     vars: Mapping[str, Any]
     _inputs: Mapping[str, Any] = field(repr=False)
-    _engine: Any = field(repr=False)
+    _engine: Engine = field(repr=False)
     _variant: str = field(default="any", repr=False)
 
     def input(self, name: str) -> Any:
@@ -30,7 +34,7 @@ class StepContext:
         or a Spark DataFrame for a ``spark`` function)."""
         if name not in self._inputs:
             raise KeyError(f"no input '{name}' in node {self.node_id}; available: {sorted(self._inputs)}")
-        return _function_input(self._engine, self._inputs[name], self._variant)
+        return self._engine.function_input(self._inputs[name], self._variant)
 
     @property
     def input_names(self) -> list[str]:
@@ -38,44 +42,39 @@ class StepContext:
 
 
 def apply_steps(ctx: RunContext, node: PlanNode, frame: Any, relations: Mapping[str, Any],
-                executed_sql: list[str]) -> Any:
-    """Run every step in order; return the final frame. SQL run is appended to ``executed_sql``."""
+                records: list[StepRecord]) -> Any:
+    """Run every step in order; return the final frame. Each step's record is appended to ``records``."""
     engine = ctx.engine_for(node.engine)
     scope = _function_scope(ctx)
     for index, step in enumerate(node.steps):
         where = f"step {index + 1} ({step.kind}{' ' + step.name if step.name else ''})"
+        started = time.perf_counter()
         try:
-            frame = _apply(ctx, node, step, frame, relations, engine, scope, executed_sql)
+            frame, sql = _apply(ctx, node, step, frame, relations, engine, scope)
         except ExecutionError as exc:
             raise ExecutionError(f"{where}: {exc}", node=node.id) from exc
+        records.append(StepRecord(step.kind, step.name, sql, FrozenMap(step.params).thaw(),
+                                  time.perf_counter() - started))
     return frame
 
 
 def _apply(ctx: RunContext, node: PlanNode, step: StepSpec, frame: Any, relations: Mapping[str, Any],
-           engine: Any, scope: tuple[str, ...], executed_sql: list[str]) -> Any:
+           engine: Engine, scope: tuple[str, ...]) -> tuple[Any, str | None]:
+    """The step's result and the SQL it ran (None for a Python function)."""
     if step.kind == "sql":
-        executed_sql.append(step.sql or "")
-        return engine.sql(step.sql, {**relations, "df": frame})
+        return engine.sql(step.sql or "", {**relations, "df": frame}), step.sql
+    if step.name is None:  # the compiler gives every transformer and function step a name
+        raise ExecutionError(f"a {step.kind} step without a name", node=node.id)
     if step.kind == "transformer":
-        result, sql = engine.transformer(step.name, step.params, frame, relations)
-        executed_sql.append(sql)
-        return result
+        return engine.transformer(step.name, step.params, frame, relations)
     spec = REGISTRY.resolve(step.name, engine.name, scope=scope)
     kwargs = dict(step.params)
     if spec.wants_context:
         kwargs["context"] = StepContext(node.id, ctx.run_id, ctx.plan.vars, relations, engine, spec.engine)
-    output = spec.func(_function_input(engine, frame, spec.engine), **kwargs)
+    output = spec.func(engine.function_input(frame, spec.engine), **kwargs)
     if output is None:
         raise ExecutionError(f"function '{step.name}' returned None; return the DataFrame", node=node.id)
-    hook = getattr(engine, "function_output", None)
-    return hook(output, spec.engine) if hook else engine.from_pandas(output)
-
-
-def _function_input(engine: Any, frame: Any, variant: str) -> Any:
-    """What a function of engine ``variant`` receives: the engine's choice (a Spark DataFrame for a
-    ``spark`` function on Spark), else pandas."""
-    hook = getattr(engine, "function_input", None)
-    return hook(frame, variant) if hook else engine.to_pandas(frame)
+    return engine.function_output(output, spec.engine), None
 
 
 _SCOPES: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}

@@ -41,6 +41,9 @@ pipelines:
         depends_on: [load]
         on_error: ignore
         transform: {steps: [{function: explode}]}
+      - name: typo
+        depends_on: [load]
+        transform: {steps: ["SELECT no_such_column FROM df"]}
       - name: doubled
         depends_on: [load]
         transform: {steps: ["SELECT n * 2 AS n FROM df"]}
@@ -99,6 +102,12 @@ def test_a_fail_validation_fails_the_task_without_retries(checks_run):
     assert "AirflowFailException" in log and "validation failed: accepted_values_n" in log
     assert states["silver.after"][0] == "upstream_failed"
     assert run_state(dag_run) == "failed"
+
+
+def test_a_deterministic_failure_is_not_retried(checks_run):
+    _, dag_run, _, log, _ = checks_run
+    assert task_states(dag_run)["silver.typo"] == ("failed", 1), "an unknown column fails the same way on retry"
+    assert "failed (will fail again on retry: not retried)" in log and "no_such_column" in log
 
 
 def test_on_error_ignore_skips_instead_of_failing(checks_run):

@@ -115,10 +115,10 @@ def test_a_pipeline_reading_another_pipelines_unwritten_output_fails_with_a_fix(
 
 def test_one_method_overrides_one_attribute(plan):
     class Translator(AirflowTranslator):
-        def get_task_id(self, node):
+        def get_task_id(self, node, plan):
             return node.name.upper()
 
-        def get_group_id(self, node):
+        def get_group_id(self, node, plan):
             return None
 
     spec = dag_spec(plan, "land", Translator())

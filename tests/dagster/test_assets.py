@@ -116,3 +116,34 @@ def test_definitions_expose_groups_and_jobs(retail_defs):
                       "silver/customers": "silver", "silver/orders": "silver", "silver/products": "silver",
                       "gold/revenue_by_customer_day": "gold", "gold/top_products": "gold"}
     assert {job.name for job in retail_defs.jobs} == {"bronze", "silver", "gold"}
+
+
+def test_metadata_comes_from_the_node_record_even_without_stories(make_project):
+    from odibi_provider.dagster import build_definitions
+
+    project = make_project("""
+        project: quiet
+        connections:
+          raw: {type: local, base_path: data}
+          lake: {type: local, base_path: lake}
+        story: {enabled: false}
+        pipelines:
+          - pipeline: p
+            nodes:
+              - name: orders
+                read: {connection: raw, format: csv, path: orders.csv}
+                transformer: derive_columns
+                params: {derivations: {double: "amount * 2"}}
+                validation: {tests: [{type: not_null, columns: [amount], on_fail: warn}]}
+                write: {connection: lake, format: parquet, path: orders.parquet}
+    """, files={"data/orders.csv": "id,amount\n1,2.5\n2,\n"})
+    result = run_assets(build_definitions(project))
+    assert result.success
+    meta = result.get_asset_materialization_events()[0].materialization.metadata
+    assert [c.name for c in meta["dagster/column_schema"].value.columns] == ["id", "amount", "double"]
+    assert meta["dagster/row_count"].value == 2
+    record = meta["odibi/story_record"].value
+    assert record["steps"][0]["kind"] == "transformer" and record["steps"][0]["params"]["derivations"]
+    assert record["validation"][0]["failed_rows"] == 1
+    assert "odibi/story" not in meta
+    assert not list(project.parent.rglob("*.html"))

@@ -87,6 +87,16 @@ def test_a_flaky_node_succeeds_under_its_retry_policy(make_project):
     assert [e.step_key for e in retried] == ["p__source"]
 
 
+def test_a_deterministic_failure_is_not_retried(make_project):
+    step = '        transform: {steps: ["SELECT no_such_column FROM df"]}'
+    project = _project(make_project, attempts=3, source_extra=step)
+    recorder = EventRecorder()
+    result = run_assets(build_definitions(project, hooks=recorder.hooks))
+    assert not result.success
+    assert recorder.nodes().count("p.source") == 1  # the unknown column would fail every attempt
+    assert not [e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
+
+
 def test_reexecution_from_failure_runs_only_the_failed_nodes(make_project):
     """``source`` has no write: ``checked`` reads its intermediate, kept under the root run id."""
     fail_step = "        transform: {steps: [{function: fail_once}]}"

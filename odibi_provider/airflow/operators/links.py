@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ...extras import require
-
-require("airflow.sdk", purpose="the odibi Airflow provider")
-from airflow.sdk import BaseOperatorLink  # noqa: E402
+from .._af import sdk
 
 if TYPE_CHECKING:  # pragma: no cover
     from airflow.sdk.types import TaskInstanceKey
 
 
-class OdibiStoryLink(BaseOperatorLink):
+class OdibiStoryLink(sdk.BaseOperatorLink):
     """Points at the node's story (the run's HTML page, or the node's JSON record).
 
     The operator sets ``story_url`` while it runs; Airflow stores the link in XCom when the task

@@ -16,11 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...errors import ExecutionError
-from ...extras import require
+from .._af import sdk
 from .links import OdibiStoryLink
-
-require("airflow.sdk", purpose="the odibi Airflow provider")
-from airflow.sdk import BaseOperator  # noqa: E402
 
 if TYPE_CHECKING:  # pragma: no cover
     from airflow.sdk import Context
@@ -41,7 +38,7 @@ def odibi_run_id(dag_id: str, run_id: str) -> str:
     return f"{_UNSAFE.sub('-', raw).strip('-')[:100]}-{digest}"
 
 
-class OdibiNodeOperator(BaseOperator):
+class OdibiNodeOperator(sdk.BaseOperator):
     """Run one node (never its ancestors) of the odibi project at ``project_path``.
 
     :param project_path: the project folder or its ``odibi.yaml``.
@@ -97,25 +94,15 @@ class OdibiNodeOperator(BaseOperator):
         self.log.info("odibi run %s: node %s (%s layer, engine %s)", ctx.run_id, node.id, node.layer, node.engine)
         result = run_node(plan, node.id, ctx)
         self.story_url = self._publish_story(ctx, result)
-        self._log_result(result, node)
+        self._log_result(result)
         _raise_for(result, node)
         return result.metadata()
 
-    def _log_result(self, result: NodeResult, node: PlanNode) -> None:
-        self.log.info("odibi node %s: %s in %.2fs (rows out %s, rows written %s)", node.id, result.status,
-                      result.duration_s, result.rows_out, result.rows_written)
-        for test in result.tests:
-            if not test.passed:
-                self.log.warning("validation '%s' (%s, on_fail: %s) failed on %s rows: %s", test.name, test.type,
-                                 test.on_fail, test.failed_rows, test.message)
-        if result.quarantined_rows and node.quarantine is not None:
-            target = node.quarantine.path or node.quarantine.table
-            self.log.warning("%s rows quarantined to %s:%s", result.quarantined_rows, node.quarantine.connection,
-                             target)
-        if result.dataset_uri:
-            self.log.info("odibi dataset: %s", result.dataset_uri)
-        if result.story_path:
-            self.log.info("odibi story: %s", result.story_path)
+    def _log_result(self, result: NodeResult) -> None:
+        from ...runner.views import log_lines
+
+        for level, line in log_lines(result):
+            self.log.log(level, "%s", line)
         if self.story_url:
             self.log.info("odibi story link: %s", self.story_url)
 
@@ -123,34 +110,37 @@ class OdibiNodeOperator(BaseOperator):
         """Render the run's HTML story (best effort) and return the link to this node's part of it."""
         if not result.story_path:
             return None
-        target, anchor = Path(result.story_path), ""
+        from ...store import Store, StoreError
+
+        target, anchor = Store.locate(result.story_path), ""  # local, or in a remote story store
         if self.render_story:
             try:
-                from ...story.html import render_run_html
+                from ...story.html import render_run_index
 
-                target = render_run_html(target.parent.parent)
+                target = render_run_index(target.parent.parent)
                 anchor = "#node-" + _ANCHOR.sub("_", result.node_id)
             except Exception as exc:  # noqa: BLE001 - the story never fails the task
                 self.log.warning("could not render the run story: %s", exc)
         base = self.story_base_url or _configured_story_base_url()
         if not base:
-            return target.resolve().as_uri() + anchor
+            return (Path(target.uri).resolve().as_uri() if target.is_local else target.url) + anchor
         try:
-            relative = target.resolve().relative_to(ctx.story_root.resolve()).as_posix()
-        except ValueError:
+            relative = target.relative_to(ctx.story_store)
+        except StoreError:
             relative = target.name
         return f"{base.rstrip('/')}/{relative}{anchor}"
 
 
 def _raise_for(result: NodeResult, node: PlanNode) -> None:
-    """Fail (or skip) the task the way the node's result asks; a failed ``fail`` validation is not retried."""
+    """Fail (or skip) the task the way the node's result asks; a failure the runner judged deterministic
+    (``result.retryable`` false: a ``fail`` validation, bad SQL, an unknown column...) is not retried."""
     if result.ok:
         return
     from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
     if node.on_error == "ignore":
         raise AirflowSkipException(f"{node.id} failed and has on_error: ignore: {result.error}")
-    if result.error_type == "ValidationFailed":
+    if not result.retryable:
         raise AirflowFailException(result.error)
     raise ExecutionError(result.error or f"node {node.id} failed")
 

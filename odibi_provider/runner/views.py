@@ -1,0 +1,78 @@
+"""Views of a :class:`NodeResult`: the story fragment, the hook event, the log lines hosts print.
+
+Pure functions of the record (and the plan node for its labels), so every host shows the same facts
+whether or not stories are written. Dagster's metadata is built from the same record in
+:mod:`odibi_provider.dagster.metadata`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, cast
+
+from ..hooks.events import Event
+from ..plan.model import PlanNode
+from ..story.record import ErrorRecord, NodeStatus, NodeStory, WriteRecord, validation_record
+from .results import NodeResult
+
+LogLine = tuple[int, str]  # (logging level, message)
+
+
+def node_story(result: NodeResult, *, run_id: str, project: str) -> NodeStory:
+    """The node's story fragment."""
+    error = None
+    if result.error is not None:
+        error = ErrorRecord(result.error_type or "Error", result.error, result.traceback or "")
+    write = result.write
+    return NodeStory(
+        run_id=run_id, project=project, node_id=result.node_id, pipeline=result.pipeline, layer=result.layer,
+        engine=result.engine, status=cast(NodeStatus, result.status),
+        started_at=result.started_at, finished_at=result.finished_at, duration_s=result.duration_s,
+        attempts=result.attempts, rows_in=result.rows_in, rows_out=result.rows_out,
+        rows_written=result.rows_written, schema_in=result.schema_in, schema_out=result.schema_out,
+        input_schemas=result.input_schemas, sample=tuple(dict(row) for row in result.sample), sql=result.sql,
+        steps=tuple(step.to_dict() for step in result.steps),
+        validation=tuple(validation_record(test) for test in result.tests),
+        quarantined_rows=result.quarantined_rows, quarantine_target=result.quarantine_target,
+        write=WriteRecord(write.location, write.mode, write.skipped) if write else None, error=error,
+        retryable=result.retryable, story_path=result.story_path)
+
+
+def node_event(result: NodeResult, node: PlanNode, *, run_id: str, project: str) -> Event:
+    """``node_complete`` or ``node_error`` for the result (``node_skipped`` for a skipped node)."""
+    values: dict[str, Any] = {"duration_s": result.duration_s, "attempt": result.attempts or None}
+    if result.status == "skipped":
+        return Event.for_node("node_skipped", node, run_id=run_id, project=project, error=result.skipped_reason)
+    if not result.ok:
+        details: dict[str, Any] = {"traceback": (result.traceback or "")[-4000:], "retryable": result.retryable,
+                                   "error_type": result.error_type}
+        return Event.for_node("node_error", node, run_id=run_id, project=project, error=result.error,
+                              details=details, **values)
+    summary = {"rows_written": result.rows_written, "story_path": result.story_path, "status": result.status,
+               "quarantined_rows": result.quarantined_rows, "rows_in": dict(result.rows_in)}
+    return Event.for_node("node_complete", node, run_id=run_id, project=project, rows=result.rows_out,
+                          details=summary, **values)
+
+
+def log_lines(result: NodeResult) -> list[LogLine]:
+    """What a host logs after a node ran: the outcome, failed tests, quarantine, where data went."""
+    rows = f"rows out {result.rows_out}" if result.rows_out is not None else "no rows out"
+    written = f", rows written {result.rows_written}" if result.rows_written is not None else ""
+    lines: list[LogLine] = [(logging.INFO, f"odibi node {result.node_id}: {result.status} in "
+                                           f"{result.duration_s:.2f}s ({rows}{written})")]
+    for test in result.tests:
+        if not test.passed:
+            level = logging.ERROR if test.on_fail == "fail" else logging.WARNING
+            lines.append((level, f"validation '{test.name}' ({test.type}, on_fail: {test.on_fail}) failed on "
+                                 f"{test.failed_rows} rows: {test.message}"))
+    if result.quarantined_rows:
+        lines.append((logging.WARNING, f"{result.quarantined_rows} rows quarantined to "
+                                       f"{result.quarantine_target or '(no quarantine target)'}"))
+    if result.dataset_uri:
+        lines.append((logging.INFO, f"odibi dataset: {result.dataset_uri}"))
+    if result.story_path:
+        lines.append((logging.INFO, f"odibi story: {result.story_path}"))
+    if result.error:
+        retry = "may pass on retry" if result.retryable else "will fail again on retry: not retried"
+        lines.append((logging.ERROR, f"odibi node {result.node_id} failed ({retry}): {result.error}"))
+    return lines
