@@ -8,8 +8,9 @@ Names load lazily; importing this package does not import Dagster until a name i
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_names
 
 _LAZY_IMPORTS: dict[str, str] = {
     "build_definitions": "odibi_provider.dagster.definitions",
@@ -40,14 +41,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY_IMPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'odibi_provider.dagster' has no attribute '{name}'")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY_IMPORTS])
+__getattr__, __dir__ = lazy_names("odibi_provider.dagster", _LAZY_IMPORTS, globals())

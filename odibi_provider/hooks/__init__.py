@@ -5,8 +5,9 @@ Names load lazily: ``import odibi_provider.hooks`` imports no SQLAlchemy, pandas
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_names
 
 _LAZY_IMPORTS: dict[str, str] = {
     "Event": "odibi_provider.hooks.events",
@@ -25,14 +26,4 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["Event", "EventSink", "EventType", "HookManager", "JsonLinesSink", "SqlTableSink"]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY_IMPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'odibi_provider.hooks' has no attribute '{name}'")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY_IMPORTS])
+__getattr__, __dir__ = lazy_names("odibi_provider.hooks", _LAZY_IMPORTS, globals())

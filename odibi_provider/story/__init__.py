@@ -5,8 +5,9 @@ Names load lazily: ``import odibi_provider.story`` imports no SQLAlchemy, pandas
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_names
 
 _RECORD = "odibi_provider.story.record"
 _WRITER = "odibi_provider.story.writer"
@@ -50,14 +51,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY_IMPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'odibi_provider.story' has no attribute '{name}'")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY_IMPORTS])
+__getattr__, __dir__ = lazy_names("odibi_provider.story", _LAZY_IMPORTS, globals())

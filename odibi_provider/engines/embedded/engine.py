@@ -88,6 +88,20 @@ class EmbeddedEngine:
     def _bind(self, sql: str, tables: Mapping[str, Any], *, what: str,
               names: Mapping[str, Any] | None = None) -> LazyQuery:
         """Bind ``sql`` (resolve names and types, run nothing) into a LazyQuery."""
+        with self._relation(sql, tables, what=what, names=names or {}) as rel:
+            return LazyQuery(sql, tuple(rel.columns), tuple(str(t) for t in rel.types), dict(tables))
+
+    def run(self, query: str, relations: Mapping[str, Any], *, what: str = "SQL") -> pa.Table:
+        """Run ``query`` now into Arrow; relations may be Arrow or lazy. DuckDB errors become ExecutionError."""
+        sql, tables = compose(query, relations)
+        with self._relation(sql, tables, what=what, names=relations) as rel:
+            return rel.to_arrow_table()
+
+    @contextmanager
+    def _relation(self, sql: str, tables: Mapping[str, Any], *, what: str, names: Mapping[str, Any]
+                  ) -> Iterator[duckdb.DuckDBPyRelation]:
+        """``sql`` as a DuckDB relation on a fresh cursor with ``tables`` registered; DuckDB errors (binding
+        now, or running inside the block) become ExecutionError naming ``what`` and the tables available."""
         with self.cursor() as cur:
             try:
                 for name, table in tables.items():
@@ -95,23 +109,9 @@ class EmbeddedEngine:
                 rel = cur.sql(sql)
                 if rel is None:
                     raise ExecutionError(f"{what} returned no rows: a step must be a query (SELECT ... FROM df)")
-                return LazyQuery(sql, tuple(rel.columns), tuple(str(t) for t in rel.types), dict(tables))
+                yield rel
             except duckdb.Error as exc:
-                raise ExecutionError(f"{what} failed: {exc}\n  tables available: {known(names or {})}") from exc
-
-    def run(self, query: str, relations: Mapping[str, Any], *, what: str = "SQL") -> pa.Table:
-        """Run ``query`` now into Arrow; relations may be Arrow or lazy. DuckDB errors become ExecutionError."""
-        sql, tables = compose(query, relations)
-        with self.cursor() as cur:
-            try:
-                for name, table in tables.items():
-                    cur.register(name, table)
-                result = cur.sql(sql)
-                if result is None:
-                    raise ExecutionError(f"{what} returned no rows: a step must be a query (SELECT ... FROM df)")
-                return result.to_arrow_table()
-            except duckdb.Error as exc:
-                raise ExecutionError(f"{what} failed: {exc}\n  tables available: {known(relations)}") from exc
+                raise ExecutionError(f"{what} failed: {exc}\n  tables available: {known(names)}") from exc
 
     def transformer(self, name: str, params: Mapping[str, Any], frame: Frame,
                     relations: Mapping[str, Any]) -> tuple[Frame, str]:
