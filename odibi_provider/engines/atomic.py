@@ -11,8 +11,14 @@ systems:
   3. delete ``P/.T.old``.
 * Recovery (:func:`recover`, run before every write): ``.T.old`` next to an existing ``T`` means step 3
   was interrupted, so ``.T.old`` is deleted; ``.T.old`` without ``T`` means the swap stopped between
-  1 and 2, so ``.T.old`` is renamed back to ``T`` (the previous complete data). Leftover
-  ``.T.tmp-*`` stages are incomplete and are deleted.
+  1 and 2, so ``.T.old`` is renamed back to ``T`` (the previous complete data). Leftover stages
+  ``.T.tmp-*`` next to ``T`` and ``.<part>.tmp-*`` inside a folder dataset (a killed append's part) are
+  incomplete and are deleted once their writer is provably gone (see :func:`stage_is_dead`).
+* Stage names carry the writer: ``.T.tmp-<token>-<pid>@<host>``. A stage whose process still runs on
+  this host, or that was made on another host, is never touched; one without a writer tag was made by
+  an older version and is deleted.
+* Writers of a dataset hold its lock (:func:`exclusive`, :mod:`.locks`) around recovery and the whole
+  write, so concurrent writers serialise instead of losing each other's rows.
 * Readers never change anything: :func:`readable` reads ``.T.old`` while ``T`` is missing, which is
   exactly what recovery would restore.
 
@@ -22,13 +28,17 @@ A killed write therefore leaves the previous complete data or the new complete d
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .locks import dataset_lock, owner_tag, stage_owner_alive
+
 TMP_MARK = ".tmp-"
+_STAGE = re.compile(r"^\.(?P<name>.+)\.tmp-[0-9a-f]{12}-(?P<owner>\d+@[A-Za-z0-9._-]+)$")
 
 
 def old_path(target: Path) -> Path:
@@ -44,8 +54,16 @@ def readable(target: Path) -> Path:
     return target
 
 
+@contextmanager
+def exclusive(target: Path, *, write_id: str) -> Iterator[None]:
+    """Hold the write lock of the dataset at ``target`` and recover it: the frame of every file write."""
+    with dataset_lock(target, write_id=write_id):
+        recover(target)
+        yield
+
+
 def recover(target: Path) -> None:
-    """Finish or undo an interrupted swap of ``target`` and delete incomplete stages."""
+    """Finish or undo an interrupted swap of ``target`` and delete the stages of writers that are gone."""
     parent, old = target.parent, old_path(target)
     if not parent.is_dir():
         return
@@ -57,15 +75,28 @@ def recover(target: Path) -> None:
             fsync_dir(parent)
     prefix = f".{target.name}{TMP_MARK}"
     for leftover in parent.iterdir():
-        if leftover.name.startswith(prefix):
+        if leftover.name.startswith(prefix) and stage_is_dead(leftover.name):
             remove(leftover)
+    if target.is_dir() and not target.is_symlink():
+        for leftover in target.iterdir():  # the stages of killed appends of a part file
+            if leftover.name.startswith(".") and TMP_MARK in leftover.name and stage_is_dead(leftover.name):
+                remove(leftover)
+
+
+def stage_is_dead(name: str) -> bool:
+    """Whether the stage called ``name`` provably has no live writer: its writer's process is gone from
+    this host, or it has no writer tag (made by a version that wrote none)."""
+    match = _STAGE.match(name)
+    if match is None:
+        return True
+    return stage_owner_alive(match["owner"]) is False
 
 
 @contextmanager
 def staged(target: Path, *, directory: bool = False) -> Iterator[Path]:
-    """A fresh stage next to ``target``; removed again if the block raises."""
+    """A fresh stage next to ``target``, named after this process; removed again if the block raises."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    stage = target.parent / f".{target.name}{TMP_MARK}{uuid.uuid4().hex[:12]}"
+    stage = target.parent / f".{target.name}{TMP_MARK}{uuid.uuid4().hex[:12]}-{owner_tag()}"
     if directory:
         stage.mkdir()
     try:

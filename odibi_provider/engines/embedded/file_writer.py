@@ -11,6 +11,10 @@ Layouts at a dataset path ``T``:
 
 Upsert and append_once read the existing data, combine it with the new rows in DuckDB and replace
 the dataset. Every replacement goes through :mod:`odibi_provider.engines.atomic` (stage, fsync, rename / swap).
+
+One writer at a time: every write holds the dataset's lock (``.T.lock`` next to ``T``, see
+:mod:`odibi_provider.engines.locks`) from recovery to the last rename, so concurrent writers of one
+dataset wait for each other and no read-merge-write loses another's rows.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..atomic import commit, link_tree, recover, staged, write_file_atomically
+from ..atomic import commit, exclusive, link_tree, staged, write_file_atomically
 from ..base import WriteOutcome
 from ..sql.dialect import DUCKDB
 from ..writes import safe_id
@@ -34,8 +38,13 @@ BASE_PART = "part-00000-base"
 
 def write_files(table: Any, target: Path, fmt: str, mode: str, keys: Sequence[str], options: Mapping[str, Any],
                 partition_by: Sequence[str], *, write_id: str, con: Any, where: str) -> WriteOutcome:
-    """Write ``table`` to the file dataset at ``target`` in ``mode``."""
-    recover(target)
+    """Write ``table`` to the file dataset at ``target`` in ``mode``, holding the dataset's write lock."""
+    with exclusive(target, write_id=write_id):
+        return _write_locked(table, target, fmt, mode, keys, options, partition_by, write_id, con, where)
+
+
+def _write_locked(table: Any, target: Path, fmt: str, mode: str, keys: Sequence[str], options: Mapping[str, Any],
+                  partition_by: Sequence[str], write_id: str, con: Any, where: str) -> WriteOutcome:
     sid = safe_id(write_id)
     frame_rows: int | None
     if mode == "append":

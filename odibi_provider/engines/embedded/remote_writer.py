@@ -22,6 +22,12 @@ mode has exactly one commit point:
 
 A partitioned (``partition_by``) file dataset is many objects that no single put can replace, so it
 is refused on object stores: write ``format: delta`` there (one commit per write).
+
+Concurrent writers: an object store has no lock file, so a file dataset there has **one writer at a
+time** (use ``format: delta`` for concurrent writers: its commits are conditional). A conflict is
+detected rather than lost: an upsert / append_once notes the dataset's version (the object's etag or
+mtime and size, and its part files) before it reads, and checks it again just before its upload; if
+another writer committed in between, the write fails naming the target and is retryable.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from ...errors import ExecutionError
 from ..base import WriteOutcome
 from ..writes import safe_id
 from .encode import encode
+from .engine import staging_folder
 from .file_writer import BASE_PART, merge_existing, read_options_for
 from .files import EXTENSIONS, PART_EXTENSION
 from .remote import dataset_exists, parts, read_remote
@@ -58,8 +65,15 @@ def write_remote_files(table: Any, connection: Any, location: str, fmt: str, mod
         rows = frame_rows = _append(table, fs, key, fmt, options, safe_id(write_id), con)
     elif mode in ("upsert", "append_once") and dataset_exists(connection, location, fmt):
         frame_rows = table.num_rows
+        before = version(fs, key)
         existing = read_remote(connection, location, fmt, read_options_for(fmt, options), con, where)
         table, rows = merge_existing(existing, table, keys, mode, con, where, location)
+        if version(fs, key) != before:
+            raise ExecutionError(
+                f"{where}: '{location}' changed while this {mode} ({write_id}) was merging it: another writer "
+                "committed in between, and its rows would be lost. A file dataset on an object store has one "
+                "writer at a time: run this write again once the other has finished, or use format delta for "
+                "concurrent writers", retryable=True)
         _overwrite(table, fs, key, fmt, options, con)
     else:
         rows = frame_rows = _overwrite(table, fs, key, fmt, options, con)
@@ -91,11 +105,26 @@ def _append(table: Any, fs: Any, key: str, fmt: str, options: Mapping[str, Any],
 
 def upload(con: Any, table: Any, fs: Any, key: str, fmt: str, options: Mapping[str, Any]) -> int:
     """Encode ``table`` completely into a local temporary file, then put it at ``key`` in one upload."""
-    with tempfile.TemporaryDirectory(prefix="odibi-upload-") as folder:
+    with tempfile.TemporaryDirectory(prefix="odibi-upload-", dir=staging_folder(con)) as folder:
         local = Path(folder) / f"data.{PART_EXTENSION[fmt]}"
         rows = encode(con, table, local, fmt, options)
         fs.put_file(str(local), key)
     return rows
+
+
+def version(fs: Any, key: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What identifies the dataset's committed content: the object ``key`` (etag, else mtime and size) and
+    the part files under ``key/``."""
+    fs.invalidate_cache(key)
+    try:
+        info = fs.info(key)
+    except FileNotFoundError:
+        info = {}
+    stamp: tuple[str, ...] = ()
+    if info.get("type") == "file":
+        stamp = tuple(f"{k}={info[k]}" for k in ("ETag", "etag", "last_modified", "LastModified", "mtime", "size")
+                      if info.get(k) is not None)
+    return stamp, tuple(parts(fs, key))
 
 
 def _recover(fs: Any, key: str, fmt: str) -> None:

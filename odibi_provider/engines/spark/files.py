@@ -9,6 +9,9 @@ part-file layouts. Every write goes to a stage next to ``T`` and is swapped in (
   append replaces its own parts instead of adding rows again;
 * upsert / append_once: the existing rows are combined with the new ones by key (null keys match
   null keys) and the result replaces the dataset.
+
+Every write holds the dataset's lock (``.T.lock`` next to ``T``, :mod:`odibi_provider.engines.locks`), the
+same lock the embedded engine takes, so writers of either engine serialise.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from ...errors import ExecutionError
 from ..base import WriteOutcome
 from ..sql.dialect import SPARK
 from ..writes import safe_id
-from .localfs import commit, data_files_under, is_local, link_tree, local_path, name_parts, recover, staged
+from .localfs import commit, data_files_under, exclusive, is_local, link_tree, local_path, name_parts, staged
 from .options import spark_options
 from .relations import run_sql
 
@@ -37,7 +40,12 @@ def write_files(frame: Any, location: str, fmt: str, mode: str, keys: Sequence[s
         raise ExecutionError(f"{where}: {fmt} files on '{location}' cannot be replaced atomically by the spark "
                              "engine; write format: delta there (one transaction per write)")
     target = local_path(location)
-    recover(target)
+    with exclusive(target, write_id=write_id):
+        return _write_locked(frame, target, fmt, mode, keys, options, partition_by, write_id, where)
+
+
+def _write_locked(frame: Any, target: Path, fmt: str, mode: str, keys: Sequence[str], options: Mapping[str, Any],
+                  partition_by: Sequence[str], write_id: str, where: str) -> WriteOutcome:
     sid = safe_id(write_id)
     session = frame.sparkSession
     rows, frame_rows, rewritten = None, None, 0

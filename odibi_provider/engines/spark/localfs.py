@@ -1,11 +1,12 @@
 """Crash-safe replacement of a local dataset directory, with the embedded engine's conventions.
 
-Spark writes a complete new dataset into the stage ``P/.T.tmp-<token>`` next to the target ``T``; then
-``T`` moves to ``P/.T.old``, the stage moves to ``T`` and ``.T.old`` is deleted, with the folder
-fsynced between the renames. :func:`recover` (run before each write) finishes or undoes an interrupted
-swap with the same code as the embedded engine (:mod:`odibi_provider.engines.atomic`), so either engine
-repairs the other's
-interrupted write. A killed write leaves the previous complete data or the new complete data.
+Spark writes a complete new dataset into the stage ``P/.T.tmp-<token>-<pid>@<host>`` next to the target
+``T``; then ``T`` moves to ``P/.T.old``, the stage moves to ``T`` and ``.T.old`` is deleted, with the
+folder fsynced between the renames. :func:`exclusive` holds the dataset's write lock (shared with the
+embedded engine) and runs :func:`recover`, which finishes or undoes an interrupted swap and deletes the
+stages of writers that are gone, with the same code as the embedded engine
+(:mod:`odibi_provider.engines.atomic`), so either engine repairs the other's interrupted write. A killed
+write leaves the previous complete data or the new complete data.
 """
 
 from __future__ import annotations
@@ -13,10 +14,21 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..atomic import commit, data_files_under, fsync_dir, fsync_tree, link_tree, old_path, recover, remove, staged
+from ..atomic import (
+    commit,
+    data_files_under,
+    exclusive,
+    fsync_dir,
+    fsync_tree,
+    link_tree,
+    old_path,
+    recover,
+    remove,
+    staged,
+)
 
-__all__ = ["commit", "data_files_under", "fsync_dir", "fsync_tree", "is_local", "link_tree", "local_path",
-           "name_parts", "old_path", "recover", "remove", "staged"]
+__all__ = ["commit", "data_files_under", "exclusive", "fsync_dir", "fsync_tree", "is_local", "link_tree",
+           "local_path", "name_parts", "old_path", "recover", "remove", "staged"]
 
 
 def name_parts(stage: Path, sid: str) -> int:
@@ -33,16 +45,6 @@ def name_parts(stage: Path, sid: str) -> int:
             path.rename(path.with_name(f"part-{sid}_{count}{''.join(path.suffixes)}"))
             count += 1
     return count
-
-
-
-
-
-
-
-
-
-
 
 
 def is_local(location: str) -> bool:
