@@ -69,3 +69,41 @@ def record(sa: Any, conn: Any, writes: Any, write_id: str, dataset: str, rows: i
     conn.execute(sa.delete(writes).where(writes.c.write_id == write_id, writes.c.dataset == dataset))
     conn.execute(sa.insert(writes).values(write_id=write_id, dataset=dataset, rows=rows,
                                           written_at=dt.datetime.now(dt.UTC)))
+
+
+def checked_table(sa: Any, conn: Any, target: Any, data: Sequence[tuple[str, Any]], *, merge_schema: bool,
+                  where: str, dataset: str, mode: str) -> Any:
+    """``target`` (a reflected table) once the data's columns (``[(name, SQLAlchemy type)]``) passed the
+    schema-drift check (:mod:`.schema_drift`); under ``merge_schema`` new columns are added first."""
+    from .schema_drift import check
+
+    dialect = conn.dialect
+    existing = [(c.name, c.type.compile(dialect=dialect)) for c in target.c]
+    drift = check(existing, [(name, kind.compile(dialect=dialect)) for name, kind in data],
+                  merge_schema=merge_schema, where=where, target=dataset, mode=mode)
+    if not drift.new:
+        return target
+    preparer, types = dialect.identifier_preparer, dict(data)
+    for name, _ in drift.new:
+        conn.execute(sa.text(f"ALTER TABLE {preparer.format_table(target)} ADD COLUMN {preparer.quote(name)} "
+                             f"{types[name].compile(dialect=dialect)}"))
+    return sa.Table(target.name, sa.MetaData(), schema=target.schema, autoload_with=conn)
+
+
+def key_matches(sa: Any, target: Any, source: Any, keys: Sequence[str]) -> list[Any]:
+    """Conditions that together match rows of ``target`` and ``source`` with equal keys, null keys matching
+    null keys: plain equality for rows whose keys are all set (a hash join or an index serves it), and the
+    null-safe comparison only between rows that both have a null key (usually none). ``IS NOT DISTINCT
+    FROM`` on every row made PostgreSQL compare every pair of rows (100k into 5k rows: 37 s)."""
+    equal = sa.and_(*[target.c[k] == source.c[k] for k in keys])
+    null_safe = sa.and_(sa.or_(*[target.c[k].is_(None) for k in keys]), sa.or_(*[source.c[k].is_(None) for k in keys]),
+                        *[target.c[k].is_not_distinct_from(source.c[k]) for k in keys])
+    return [equal, null_safe]
+
+
+def prepare_stage(sa: Any, conn: Any, stage: Any, keys: Sequence[str]) -> None:
+    """Index a loaded staging table on ``keys`` and give the planner its statistics (PostgreSQL does not
+    analyse temporary tables by itself)."""
+    sa.Index(f"{stage.name}_keys", *[stage.c[k] for k in keys]).create(conn)
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text(f"ANALYZE {conn.dialect.identifier_preparer.format_table(stage)}"))

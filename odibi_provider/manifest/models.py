@@ -126,6 +126,7 @@ class WriteConfig(StrictModel):
     options: dict[str, Any] = Field(default_factory=dict)
     merge_keys: list[str] | None = None
     partition_by: list[str] = Field(default_factory=list)
+    merge_schema: bool = False  # Odibi's schema evolution: new columns are added (see engines/schema_drift.py)
 
     @model_validator(mode="after")
     def _target_and_keys(self) -> WriteConfig:

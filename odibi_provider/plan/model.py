@@ -53,6 +53,7 @@ class WriteSpec:
     keys: tuple[str, ...] = ()
     options: FrozenMap = EMPTY
     partition_by: tuple[str, ...] = ()
+    merge_schema: bool = False  # add new columns instead of refusing them (existing rows read NULL)
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,7 +58,7 @@ class NodeBuilder:
                              mode="append")
         return WriteSpec(connection=cfg.connection, format=cfg.format, path=cfg.path, table=cfg.table,
                          mode=cfg.mode, keys=tuple(cfg.keys), options=FrozenMap(cfg.options),
-                         partition_by=tuple(cfg.partition_by))
+                         partition_by=tuple(cfg.partition_by), merge_schema=cfg.merge_schema)
 
     def steps(self, node: NodeConfig, engine: str, path: Path_) -> tuple[StepSpec, ...]:
         steps: list[StepSpec] = []

@@ -14,15 +14,15 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ...errors import ExecutionError, OdibiError
+from ...errors import OdibiError
 from ...extras import require
 from ..base import WriteOutcome
-from ..writes import bookkeeping, record, seen
+from ..writes import bookkeeping, checked_table, key_matches, prepare_stage, record, seen
 from .arrow_sql import split_table, sql_type
 
 
 def write_sql(table: Any, name: str, connection: Any, mode: str, keys: Sequence[str], options: Mapping[str, Any],
-              *, write_id: str, where: str) -> WriteOutcome:
+              *, write_id: str, where: str, merge_schema: bool = False) -> WriteOutcome:
     """Write ``table`` to the SQL table ``name`` in ``mode`` within one transaction."""
     sa = require("sqlalchemy", purpose="sql writes")
     schema, bare = split_table(name, connection.schema)
@@ -34,7 +34,7 @@ def write_sql(table: Any, name: str, connection: Any, mode: str, keys: Sequence[
             writes = bookkeeping(sa, conn, schema)
             if mode == "append" and seen(sa, conn, writes, write_id, dataset):
                 return WriteOutcome(0, connection.location(dataset), mode, skipped=True, details=details)
-            target = _prepare(sa, conn, table, schema, bare, mode, where)
+            target = _prepare(sa, conn, table, schema, bare, mode, where, merge_schema)
             if mode in ("upsert", "append_once"):
                 rows = _merge(sa, conn, table, target, mode, keys, chunk)
             else:
@@ -47,8 +47,10 @@ def write_sql(table: Any, name: str, connection: Any, mode: str, keys: Sequence[
     return WriteOutcome(rows, connection.location(dataset), mode, details=details)
 
 
-def _prepare(sa: Any, conn: Any, table: Any, schema: str | None, name: str, mode: str, where: str) -> Any:
-    """The target table: created from the Arrow schema if missing; emptied (or recreated) for overwrite."""
+def _prepare(sa: Any, conn: Any, table: Any, schema: str | None, name: str, mode: str, where: str,
+             merge_schema: bool) -> Any:
+    """The target table: created from the Arrow schema if missing; emptied (or recreated) for overwrite;
+    otherwise checked for schema drift (new columns added under ``merge_schema``)."""
     if not sa.inspect(conn).has_table(name, schema=schema):
         return _create(sa, conn, table.schema, name, schema)
     target = sa.Table(name, sa.MetaData(), schema=schema, autoload_with=conn)
@@ -58,11 +60,9 @@ def _prepare(sa: Any, conn: Any, table: Any, schema: str | None, name: str, mode
             return target
         target.drop(conn)
         return _create(sa, conn, table.schema, name, schema)
-    unknown = [c for c in table.column_names if c not in target.c]
-    if unknown:
-        raise ExecutionError(f"{where}: column(s) {unknown} are not in table '{name}'; add them to the table, "
-                             "or write once with mode: overwrite to recreate it")
-    return target
+    data = [(f.name, sql_type(f.type)) for f in table.schema]
+    return checked_table(sa, conn, target, data, merge_schema=merge_schema, where=where,
+                         dataset=f"{schema}.{name}" if schema else name, mode=mode)
 
 
 def _create(sa: Any, conn: Any, arrow_schema: Any, name: str, schema: str | None, **kw: Any) -> Any:
@@ -89,13 +89,17 @@ def _merge(sa: Any, conn: Any, table: Any, target: Any, mode: str, keys: Sequenc
     stage.create(conn)
     try:
         _insert(sa, conn, stage, table, chunk)
-        match = sa.and_(*[target.c[k].is_not_distinct_from(stage.c[k]) for k in keys])
+        prepare_stage(sa, conn, stage, keys)
+        matches = key_matches(sa, target, stage, keys)
         source = sa.select(*[stage.c[c] for c in columns])
         if mode == "upsert":
-            conn.execute(sa.delete(target).where(sa.exists().where(match)))
+            for match in matches:
+                conn.execute(sa.delete(target).where(sa.exists(sa.select(sa.literal(1)).select_from(stage)
+                                                               .where(match))))
             conn.execute(sa.insert(target).from_select(columns, source))
             return table.num_rows
-        fresh = source.where(~sa.exists(sa.select(sa.literal(1)).select_from(target).where(match)))
+        fresh = source.where(*[~sa.exists(sa.select(sa.literal(1)).select_from(target).where(match))
+                               for match in matches])
         rows = conn.execute(sa.select(sa.func.count()).select_from(fresh.subquery())).scalar_one()
         conn.execute(sa.insert(target).from_select(columns, fresh))
         return int(rows)

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import glob
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from ...errors import ExecutionError, OdibiError
 from ...plan.model import ReadSpec, WriteSpec
 from ..base import WriteOutcome
+from ..locks import holds_dataset_lock
+from ..schema_drift import WIDEN_PREFIX, check, merged_columns
 from ..sql.dialect import SPARK, require_type
 from ..writes import check_write, write_keys
 from .localfs import data_files_under, is_local, local_path
@@ -61,6 +63,67 @@ def read_location(session: Any, location: str, fmt: str, options: Mapping[str, A
         if isinstance(error, OdibiError):
             raise ExecutionError(f"{where}: {error}") from exc
         raise ExecutionError(f"{where}: cannot read '{location}': {first_line(exc)}") from exc
+
+
+def read_rejects(session: Any, spec: ReadSpec, connection: Any) -> Any:
+    """The csv rows ``ignore_errors: true`` (DROPMALFORMED) drops from ``spec``, or None: the same read in
+    PERMISSIVE mode with a corrupt-record column, keeping the rows where it is set (file, raw line)."""
+    if spec.format != "csv" or not spec.options.get("ignore_errors") or not spec.path:
+        return None
+    where = f"connection '{spec.connection}', csv {_source(spec)}"
+    options = check_options("read", "csv", spec.options, where)
+    location = connection.resolve(spec.path)
+    typed = options.get("columns") if isinstance(options.get("columns"), Mapping) else None  # a schema
+    kept = read_location(session, location, "csv", {**options, "columns": typed, "dtype": None, "types": None},
+                         where)
+    permissive = {**read_options("csv", options), "mode": "PERMISSIVE", "columnNameOfCorruptRecord": _CORRUPT}
+    schema = ", ".join([*(f"{ident(f.name)} {f.dataType.simpleString()}" for f in kept.schema.fields),
+                        f"{_CORRUPT} STRING"])
+    frame = session.read.options(**permissive).schema(schema).csv(location)
+    error: Exception | None = None
+    # the file of each row where the session knows it (Spark Connect servers such as Sail may not), else
+    # the location read; Spark refuses a query of the corrupt-record column alone until rows are cached
+    for file_expr in ("input_file_name()", SPARK.literal(location)):
+        try:
+            rows = frame.selectExpr("*", f"{file_expr} AS _odibi_file").cache()
+            rejected = rows.where(f"{_CORRUPT} IS NOT NULL").selectExpr(
+                "_odibi_file", "CAST(NULL AS BIGINT) AS _odibi_line",
+                "'malformed csv row (dropped by ignore_errors)' AS _odibi_failed_tests",
+                f"{_CORRUPT} AS _odibi_raw_line")
+            rejected.count()  # run now (the rows stay cached) so errors belong to this read
+            return rejected
+        except Exception as exc:  # noqa: BLE001 - tried again with the location, then by counting lines
+            error = exc
+    counted = _rejects_by_lines(session, location, kept, options)
+    if counted is not None:
+        return counted
+    reason = first_line(error) if error is not None else "no way to count them"
+    raise ExecutionError(f"{where}: cannot count the rows ignore_errors drops: {reason}; "
+                         "remove ignore_errors (malformed rows then fail the read) or run on the embedded engine"
+                         ) from error
+
+
+_CORRUPT = "_odibi_corrupt_record"
+
+
+def _rejects_by_lines(session: Any, location: str, kept: Any, options: Mapping[str, Any]) -> Any:
+    """For Spark servers without a corrupt-record column (Sail): the dropped rows as non-blank lines minus
+    header lines minus rows kept, one row each naming the location (their text is not available), or None
+    when lines are not rows (``multiLine``) or the files cannot be counted."""
+    if str(options.get("multiLine", "")).lower() == "true" or not is_local(location):
+        return None
+    path = local_path(location)
+    files = data_files_under(path) if path.is_dir() else [Path(p) for p in glob.glob(str(path))]
+    if not files:
+        return None
+    headers = len(files) if read_options("csv", options).get("header") == "true" else 0
+    lines = session.read.text([str(f) for f in files]).where("trim(value) <> ''").count()
+    dropped = max(lines - headers - kept.count(), 0)
+    reason = "malformed csv row (dropped by ignore_errors; this Spark server does not give its text)"
+    return session.range(dropped).selectExpr(f"{SPARK.literal(location)} AS _odibi_file",
+                                             "CAST(NULL AS BIGINT) AS _odibi_line",
+                                             f"{SPARK.literal(reason)} AS _odibi_failed_tests",
+                                             "CAST(NULL AS STRING) AS _odibi_raw_line")
 
 
 def _read_csv(session: Any, location: str, o: Mapping[str, Any]) -> Any:
@@ -176,6 +239,7 @@ _READERS: dict[str, Callable[[Any, str, Mapping[str, Any]], Any]] = {
 }
 
 
+@holds_dataset_lock  # a local file dataset is locked over the schema check and the write
 def write_frame(frame: Any, spec: WriteSpec, connection: Any, *, write_id: str) -> WriteOutcome:
     """Write ``frame`` as ``spec`` says: atomically, and a retried ``write_id`` never duplicates rows."""
     where = f"connection '{spec.connection}', {spec.format} {_target(spec)}"
@@ -188,14 +252,18 @@ def write_frame(frame: Any, spec: WriteSpec, connection: Any, *, write_id: str) 
 
         if not spec.table or not hasattr(connection, "url"):
             raise ExecutionError(f"{where}: format sql needs 'table' and a connection of type sql")
-        return write_jdbc(frame, spec.table, connection, spec.mode, keys, options, write_id=write_id, where=where)
+        return write_jdbc(frame, spec.table, connection, spec.mode, keys, options, write_id=write_id, where=where,
+                          merge_schema=spec.merge_schema)
     if not spec.path or not hasattr(connection, "resolve"):
         raise ExecutionError(f"{where}: a {spec.format} write needs 'path' and a file connection")
     location = connection.resolve(spec.path)
     try:
+        frame = _checked_columns(frame, spec, location, options, where, write_id, connection)
         if spec.format == "delta":
             from .delta import write_delta
 
+            if spec.merge_schema and spec.mode == "append":
+                options = {**options, "schema_mode": "merge"}
             fs = None if is_local(location) else connection.filesystem()
             return write_delta(frame, location, spec.mode, keys, options, spec.partition_by, write_id=write_id,
                                fs=fs)
@@ -207,6 +275,56 @@ def write_frame(frame: Any, spec: WriteSpec, connection: Any, *, write_id: str) 
         raise
     except Exception as exc:
         raise ExecutionError(f"{where}: cannot write '{location}' ({spec.mode}): {first_line(exc)}") from exc
+
+
+def _checked_columns(frame: Any, spec: WriteSpec, location: str, options: Mapping[str, Any], where: str,
+                     write_id: str, connection: Any) -> Any:
+    """``frame`` ready to join the existing dataset (append, upsert, append_once): drift refused per
+    :mod:`..schema_drift`, columns in the dataset's order, missing ones as NULL under ``merge_schema``.
+    A file append that adds columns first rewrites the existing rows with the new (NULL) columns."""
+    if spec.mode == "overwrite" or spec.format not in ("csv", "json", "parquet", "delta"):
+        return frame
+    existing_frame = _existing(frame.sparkSession, spec.format, location, options, where, connection)
+    if existing_frame is None:
+        return frame
+    existing, data = _schema(existing_frame), _schema(frame)
+    drift = check(existing, data, merge_schema=spec.merge_schema, where=where, target=location, mode=spec.mode,
+                  ignore_types=spec.partition_by)
+    if drift.new and spec.mode == "append" and spec.format != "delta":
+        from .files import write_files
+
+        widened = _project(existing_frame, [(c, None) for c, _ in existing] + [(c, t) for c, t in drift.new])
+        write_files(widened, location, spec.format, "overwrite", (), options, spec.partition_by,
+                    write_id=f"{WIDEN_PREFIX}{write_id}", where=where)
+    return _project(frame, merged_columns(existing, data))
+
+
+def _existing(session: Any, fmt: str, location: str, options: Mapping[str, Any], where: str,
+              connection: Any) -> Any:
+    """The dataset at ``location`` as the writer encoded it, or None when it has no data yet."""
+    if fmt == "delta":
+        from .delta import DeltaLog
+
+        if not DeltaLog(location, None if is_local(location) else connection.filesystem()).exists():
+            return None
+        return read_location(session, location, fmt, {}, where)
+    from .files import read_existing
+
+    target = local_path(location) if is_local(location) else None
+    if target is None or not (target.is_file() or (target.is_dir() and data_files_under(target))):
+        return None
+    return read_existing(session, target, fmt, options, where)
+
+
+def _schema(frame: Any) -> list[tuple[str, str]]:
+    return [(f.name, f.dataType.simpleString()) for f in frame.schema.fields]
+
+
+def _project(frame: Any, columns: Sequence[tuple[str, str | None]]) -> Any:
+    """``frame`` with ``columns`` in order: ``(name, None)`` kept, ``(name, type)`` a NULL of that type."""
+    if all(t is None for _, t in columns) and [c for c, _ in columns] == list(frame.columns):
+        return frame
+    return frame.selectExpr(*(ident(c) if t is None else f"CAST(NULL AS {t}) AS {ident(c)}" for c, t in columns))
 
 
 def storable(frame: Any) -> Any:

@@ -20,7 +20,7 @@ from ...errors import ExecutionError, OdibiError
 from ...extras import require
 from ...plan.model import ReadSpec
 from ..base import WriteOutcome
-from ..writes import bookkeeping, record, seen
+from ..writes import bookkeeping, checked_table, key_matches, prepare_stage, record, seen
 from .options import spark_options
 from .session import first_line
 
@@ -90,7 +90,7 @@ def read_jdbc(session: Any, spec: ReadSpec, connection: Any, options: Mapping[st
 
 
 def write_jdbc(frame: Any, table: str, connection: Any, mode: str, keys: Sequence[str], options: Mapping[str, Any],
-               *, write_id: str, where: str) -> WriteOutcome:
+               *, write_id: str, where: str, merge_schema: bool = False) -> WriteOutcome:
     """Write ``frame`` to the SQL table ``table`` in ``mode``: Spark loads a staging table, one transaction
     moves the rows."""
     sa = require("sqlalchemy", purpose="sql writes on the spark engine")
@@ -107,7 +107,8 @@ def write_jdbc(frame: Any, table: str, connection: Any, mode: str, keys: Sequenc
         try:
             _load_stage(frame, connection, f"{schema}.{stage}" if schema else stage, options)
             with engine.begin() as conn:
-                moved = _move(sa, conn, schema, stage, bare, mode, keys, write_id, dataset)
+                moved = _move(sa, conn, schema, stage, bare, mode, keys, write_id, dataset,
+                              where=where, merge_schema=merge_schema)
         finally:
             with engine.begin() as conn:
                 sa.Table(stage, sa.MetaData(), schema=schema).drop(conn, checkfirst=True)
@@ -155,7 +156,7 @@ _SQL_TYPES = {
 
 
 def _move(sa: Any, conn: Any, schema: str | None, stage_name: str, name: str, mode: str, keys: Sequence[str],
-          write_id: str, dataset: str) -> tuple[int, int] | None:
+          write_id: str, dataset: str, *, where: str, merge_schema: bool) -> tuple[int, int] | None:
     """Inside one transaction: rows from the stage into the target; returns (rows written, rows staged),
     or None when this append was done before."""
     writes = bookkeeping(sa, conn, schema)
@@ -167,20 +168,25 @@ def _move(sa: Any, conn: Any, schema: str | None, stage_name: str, name: str, mo
     if not sa.inspect(conn).has_table(name, schema=schema):
         _create_like(sa, conn, stage, name, schema)
     target = sa.Table(name, sa.MetaData(), schema=schema, autoload_with=conn)
-    if unknown := [c for c in columns if c not in target.c]:
-        if mode != "overwrite":
-            raise ExecutionError(f"column(s) {unknown} are not in table '{dataset}'; add them to the table, or "
-                                 "write once with mode: overwrite to recreate it")
+    if mode == "overwrite" and [c for c in columns if c not in target.c]:
         target.drop(conn)
         target = _create_like(sa, conn, stage, name, schema)
+    elif mode != "overwrite":
+        target = checked_table(sa, conn, target, [(c.name, c.type) for c in stage.c], merge_schema=merge_schema,
+                               where=where, dataset=dataset, mode=mode)
     source = sa.select(*[stage.c[c] for c in columns])
-    match = sa.and_(*[target.c[k].is_not_distinct_from(stage.c[k]) for k in keys])
+    matches = key_matches(sa, target, stage, keys) if mode in ("upsert", "append_once") else []
+    if matches:
+        prepare_stage(sa, conn, stage, keys)
     if mode == "overwrite":
         conn.execute(sa.delete(target))
     elif mode == "upsert":
-        conn.execute(sa.delete(target).where(sa.exists(sa.select(sa.literal(1)).select_from(stage).where(match))))
+        for match in matches:
+            conn.execute(sa.delete(target).where(sa.exists(sa.select(sa.literal(1)).select_from(stage)
+                                                           .where(match))))
     elif mode == "append_once":
-        source = source.where(~sa.exists(sa.select(sa.literal(1)).select_from(target).where(match)))
+        source = source.where(*[~sa.exists(sa.select(sa.literal(1)).select_from(target).where(match))
+                                for match in matches])
         rows = int(conn.execute(sa.select(sa.func.count()).select_from(source.subquery())).scalar_one())
     conn.execute(sa.insert(target).from_select(columns, source))
     record(sa, conn, writes, write_id, dataset, rows)
