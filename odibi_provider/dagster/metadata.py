@@ -60,6 +60,10 @@ def materialization_metadata(result: NodeResult, run_id: str, project: str) -> d
         meta["odibi/location"] = dg.MetadataValue.path(result.location)
     if result.quarantined_rows:
         meta["odibi/quarantined_rows"] = result.quarantined_rows
+    if result.rows_rejected:
+        meta["odibi/rows_rejected"] = result.rows_rejected
+    if result.warnings:
+        meta["odibi/warnings"] = dg.MetadataValue.md("\n".join(f"- {w}" for w in result.warnings))
     if result.schema_out:
         meta["dagster/column_schema"] = column_schema(result.schema_out)
     if result.sample:

@@ -73,6 +73,10 @@ class Engine(Protocol):
     def read(self, spec: ReadSpec, connection: Any, *, options: Mapping[str, Any] | None = None) -> Frame:
         """Read a dataset (csv, json, parquet, delta, excel, sql) through ``connection``."""
 
+    def read_rejects(self, spec: ReadSpec, connection: Any) -> Frame | None:
+        """The rows a read with ``ignore_errors: true`` drops (file, line, raw line, reason), or None when the
+        read cannot drop rows."""
+
     def write(self, frame: Frame, spec: WriteSpec, connection: Any, *, write_id: str) -> WriteOutcome:
         """Write atomically in ``spec.mode``; re-running the same ``write_id`` does not duplicate rows."""
 

@@ -92,8 +92,10 @@ class EngineOptions:
 
 
 _ALL = tuple(sorted({fmt for _, fmt in PORTABLE}))
-EMBEDDED = EngineOptions("pandas", "", {"read": _ALL, "write": _ALL}, {}, {}, {}, {},
-                         frozenset().union(*PORTABLE.values()))
+# DuckDB's own csv reader options that its error messages suggest ("e.g., max_line_size=3000005")
+DUCKDB_CSV = ("max_line_size", "sample_size", "null_padding")
+EMBEDDED = EngineOptions("pandas", "", {"read": _ALL, "write": _ALL}, {("read", "csv"): frozenset(DUCKDB_CSV)},
+                         {}, {}, {}, frozenset().union(*PORTABLE.values()))
 
 _SPARK_FILES = frozenset({"recursiveFileLookup", "pathGlobFilter", "modifiedBefore", "modifiedAfter"})
 SPARK = EngineOptions(

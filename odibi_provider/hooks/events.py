@@ -25,6 +25,7 @@ class EventType(StrEnum):
     NODE_ERROR = "node_error"
     NODE_SKIPPED = "node_skipped"
     NODE_RETRY = "node_retry"
+    NODE_WARNING = "node_warning"  # the node ran but something needs a look (details["kind"] says what)
     VALIDATION_FAILED = "validation_failed"
 
 

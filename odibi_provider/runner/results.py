@@ -39,7 +39,9 @@ class NodeResult:
     ``status``: success | warning (a warn/quarantine test failed) | failed | skipped. ``rows_in`` and
     ``input_schemas`` are per input relation (by the name SQL sees it under) plus ``read`` for the node's
     own read; ``schema_in`` is the data entering the steps and ``schema_out`` what was written or handed
-    on. ``retryable`` (failed nodes only) says whether another try may pass; hosts read it.
+    on. ``rows_rejected`` counts malformed rows ``ignore_errors`` dropped from the read; ``warnings`` says
+    what needs a look although the node ran (status ``warning``). ``retryable`` (failed nodes only) says
+    whether another try may pass; hosts read it.
     """
 
     node_id: str
@@ -60,6 +62,8 @@ class NodeResult:
     quarantined_rows: int = 0
     quarantine_target: str | None = None
     write: WriteOutcome | None = None
+    rows_rejected: int = 0
+    warnings: tuple[str, ...] = ()
     dataset_uri: str | None = None
     sample: tuple[Mapping[str, Any], ...] = ()  # masked where the node marks columns sensitive
     story_path: str | None = None
@@ -95,7 +99,8 @@ class NodeResult:
         return {"node": self.node_id, "status": self.status, "rows_in": dict(self.rows_in),
                 "rows_out": self.rows_out, "rows_written": self.rows_written, "uri": self.dataset_uri,
                 "location": self.location, "quarantined_rows": self.quarantined_rows,
-                "quarantine_target": self.quarantine_target, "story_path": self.story_path,
+                "quarantine_target": self.quarantine_target, "rows_rejected": self.rows_rejected,
+                "warnings": list(self.warnings), "story_path": self.story_path,
                 "duration_s": round(self.duration_s, 4), "attempts": self.attempts,
                 "retryable": self.retryable,
                 "tests": [{"name": t.name, "passed": t.passed, "failed_rows": t.failed_rows, "on_fail": t.on_fail}

@@ -34,6 +34,7 @@ def node_story(result: NodeResult, *, run_id: str, project: str) -> NodeStory:
         steps=tuple(step.to_dict() for step in result.steps),
         validation=tuple(validation_record(test) for test in result.tests),
         quarantined_rows=result.quarantined_rows, quarantine_target=result.quarantine_target,
+        rows_rejected=result.rows_rejected, warnings=result.warnings,
         write=WriteRecord(write.location, write.mode, write.skipped) if write else None, error=error,
         retryable=result.retryable, story_path=result.story_path)
 
@@ -49,7 +50,8 @@ def node_event(result: NodeResult, node: PlanNode, *, run_id: str, project: str)
         return Event.for_node("node_error", node, run_id=run_id, project=project, error=result.error,
                               details=details, **values)
     summary = {"rows_written": result.rows_written, "story_path": result.story_path, "status": result.status,
-               "quarantined_rows": result.quarantined_rows, "rows_in": dict(result.rows_in)}
+               "quarantined_rows": result.quarantined_rows, "rows_in": dict(result.rows_in),
+               "rows_rejected": result.rows_rejected, "warnings": list(result.warnings)}
     return Event.for_node("node_complete", node, run_id=run_id, project=project, rows=result.rows_out,
                           details=summary, **values)
 
@@ -65,6 +67,7 @@ def log_lines(result: NodeResult) -> list[LogLine]:
             level = logging.ERROR if test.on_fail == "fail" else logging.WARNING
             lines.append((level, f"validation '{test.name}' ({test.type}, on_fail: {test.on_fail}) failed on "
                                  f"{test.failed_rows} rows: {test.message}"))
+    lines += [(logging.WARNING, f"odibi node {result.node_id}: {warning}") for warning in result.warnings]
     if result.quarantined_rows:
         lines.append((logging.WARNING, f"{result.quarantined_rows} rows quarantined to "
                                        f"{result.quarantine_target or '(no quarantine target)'}"))

@@ -159,6 +159,8 @@ class NodeStory:
     validation: tuple[dict[str, Any], ...] = ()
     quarantined_rows: int = 0
     quarantine_target: str | None = None
+    rows_rejected: int = 0  # malformed rows ignore_errors dropped from the read
+    warnings: tuple[str, ...] = ()  # what needs a look although the node ran
     write: WriteRecord | None = None
     error: ErrorRecord | None = None
     retryable: bool | None = None
@@ -176,6 +178,7 @@ class NodeStory:
             "sample": tuple(dict(row) for row in self.sample),
             "sql": tuple(str(s) for s in self.sql),
             "validation": tuple(validation_record(v) for v in self.validation),
+            "warnings": tuple(str(w) for w in self.warnings),
             "write": WriteRecord.coerce(self.write),
             "error": ErrorRecord.coerce(self.error),
             "story_path": None if self.story_path is None else str(self.story_path),
@@ -199,7 +202,8 @@ class NodeStory:
             schema_out=[list(c) for c in self.schema_out], schema_diff=self.schema_diff.to_dict(),
             input_schemas={k: [list(c) for c in v] for k, v in self.input_schemas.items()},
             steps=[dict(step) for step in self.steps],
-            sample=[dict(r) for r in self.sample], sql=list(self.sql), validation=[dict(v) for v in self.validation],
+            sample=[dict(r) for r in self.sample], sql=list(self.sql), warnings=list(self.warnings),
+            validation=[dict(v) for v in self.validation],
             write=self.write.to_dict() if self.write else None, error=self.error.to_dict() if self.error else None,
         )
         return out

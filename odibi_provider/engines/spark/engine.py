@@ -47,6 +47,11 @@ class SparkEngine:
             spec = dataclasses.replace(spec, options=FrozenMap({**spec.options, **options}))
         return read_frame(self.session, spec, connection, self.from_pandas)
 
+    def read_rejects(self, spec: ReadSpec, connection: Any) -> Any:
+        from .io import read_rejects
+
+        return read_rejects(self.session, spec, connection)
+
     def write(self, frame: Any, spec: WriteSpec, connection: Any, *, write_id: str) -> WriteOutcome:
         from .io import write_frame
 

@@ -105,7 +105,10 @@ def test_the_example_runs_on_spark(runs: tuple[Path, Any, Path, Any]) -> None:
     assert embedded.ok, [(r.node_id, r.error) for r in embedded.results if r.error]
     assert spark.ok, [(r.node_id, r.error) for r in spark.results if r.error]
     statuses = {r.node_id: r.status for r in embedded.results}
-    assert {r.node_id: r.status for r in spark.results} == statuses
+    # the Spark copy leaves out orders.csv's truncated line, which the embedded run counts as rejected
+    assert (embedded["bronze.orders"].rows_rejected, spark["bronze.orders"].rows_rejected) == (1, 0)
+    assert statuses.pop("bronze.orders") == "warning"
+    assert {r.node_id: r.status for r in spark.results if r.node_id != "bronze.orders"} == statuses
 
 
 def test_row_counts_and_quarantine_match(runs: tuple[Path, Any, Path, Any]) -> None:
