@@ -1,13 +1,20 @@
 """HookManager: call user functions on lifecycle events, filtered and ordered. Standard library only.
 
-Observability never fails the work: a hook that raises is logged with its traceback and the run goes on.
-Registration swaps in a new immutable tuple under a lock, so ``emit`` from many threads needs no lock.
+Observability never fails the work: a hook that raises (anything but ``KeyboardInterrupt``, ``SystemExit``
+included) is logged with its traceback and the run goes on; a hook that does not return within the timeout
+(``HookManager(timeout=...)``, else ``$ODIBI_HOOK_TIMEOUT``, else 10 s) is abandoned on its daemon thread, logged,
+and skipped until that call ends. Registration swaps in a new immutable tuple under a lock, so ``emit`` from
+many threads needs no lock.
 """
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import itertools
 import logging
+import math
+import os
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -19,6 +26,8 @@ from .events import Event, EventType, event_type
 logger = logging.getLogger(__name__)
 
 ALL = "*"
+TIMEOUT_ENV = "ODIBI_HOOK_TIMEOUT"
+DEFAULT_TIMEOUT_S = 10.0
 FILTER_KEYS = ("pipeline", "layer", "node", "engine", "tags")
 _GLOB = frozenset("*?[")
 
@@ -89,15 +98,50 @@ def _describe(fn: Hook) -> str:
     return getattr(fn, "__qualname__", None) or repr(fn)
 
 
-class HookManager:
-    """Register hooks per event type (or ``"*"``) with filters and priorities; emit events to them."""
+def _check_timeout(value: float) -> float:
+    if math.isnan(value) or value <= 0:
+        raise ValueError(f"a hook timeout must be a positive number of seconds (math.inf: no limit), got {value}")
+    return float(value)
 
-    def __init__(self, *managers: HookManager) -> None:
+
+@functools.lru_cache(maxsize=8)
+def _env_timeout(raw: str | None) -> float:
+    """``$ODIBI_HOOK_TIMEOUT`` in seconds; a bad value is logged once and the default used."""
+    if raw is None or not raw.strip():
+        return DEFAULT_TIMEOUT_S
+    try:
+        return _check_timeout(float(raw))
+    except ValueError:
+        logger.warning("%s=%r is not a positive number of seconds; hooks time out after %ss (set e.g. %s=30)",
+                       TIMEOUT_ENV, raw, DEFAULT_TIMEOUT_S, TIMEOUT_ENV)
+        return DEFAULT_TIMEOUT_S
+
+
+def _where(event: Event) -> str:
+    return f"{event.type.value} (node {event.node or '-'}, run {event.run_id or '-'})"
+
+
+class HookManager:
+    """Register hooks per event type (or ``"*"``) with filters and priorities; emit events to them.
+
+    ``timeout`` bounds each hook call in seconds (``math.inf``: no limit); unset, it is the first given
+    manager's, else ``$ODIBI_HOOK_TIMEOUT`` (read when events are emitted), else 10 s.
+    """
+
+    def __init__(self, *managers: HookManager, timeout: float | None = None) -> None:
         self._lock = threading.Lock()
         self._seq = itertools.count()
         self._hooks: tuple[Registration, ...] = ()
+        self._abandoned: dict[int, threading.Thread] = {}  # registration seq -> a timed-out call still running
+        inherited = managers[0]._timeout if managers else None
+        self._timeout: float | None = _check_timeout(timeout) if timeout is not None else inherited
         for other in managers:
             self._add(other._hooks)
+
+    @property
+    def timeout(self) -> float:
+        """Seconds a hook call may take before it is abandoned."""
+        return self._timeout if self._timeout is not None else _env_timeout(os.environ.get(TIMEOUT_ENV))
 
     def on(self, event: EventSpec, *, filters: Filters | None = None, priority: int = 0) -> Callable[[F], F]:
         """Decorator form of :meth:`register`; returns the function unchanged."""
@@ -130,21 +174,63 @@ class HookManager:
 
     def merge(self, *others: HookManager) -> HookManager:
         """A new manager with this one's hooks, then each other's (priorities kept)."""
-        return HookManager(self, *others)
+        return HookManager(self, *others, timeout=self._timeout)
 
     def hooks(self, event: Event | None = None) -> tuple[Hook, ...]:
         """The hooks in call order: all of them, or those that ``event`` would reach."""
         return tuple(h.fn for h in self._hooks if event is None or h.wants(event))
 
     def emit(self, event: Event) -> None:
-        """Call each matching hook in order; a hook that raises is logged and the next one runs."""
+        """Call each matching hook in order, each within the timeout; a hook that raises or times out is
+        logged and the next one runs. Only ``KeyboardInterrupt`` propagates."""
+        timeout = self.timeout
         for hook in self._hooks:
             try:
-                if hook.wants(event):
-                    hook.fn(event)
+                wanted = hook.wants(event)
             except Exception:
-                logger.exception("hook %s failed on %s (node %s, run %s); the run continues",
-                                  _describe(hook.fn), event.type.value, event.node or "-", event.run_id or "-")
+                logger.exception("hook %s: its filters failed on %s", _describe(hook.fn), _where(event))
+                continue
+            if wanted and not self._still_running(hook, event):
+                self._call(hook, event, timeout)
+
+    def _still_running(self, hook: Registration, event: Event) -> bool:
+        """True (and logged) while a call of ``hook`` abandoned after a timeout has not returned."""
+        thread = self._abandoned.get(hook.seq)
+        if thread is None:
+            return False
+        if not thread.is_alive():
+            with self._lock:
+                self._abandoned.pop(hook.seq, None)
+            return False
+        logger.warning("hook %s skipped on %s: an earlier call timed out and has not returned",
+                       _describe(hook.fn), _where(event))
+        return True
+
+    def _call(self, hook: Registration, event: Event, timeout: float) -> None:
+        """Run one hook on a daemon thread (with the caller's context variables) and wait up to ``timeout``."""
+        raised: list[BaseException] = []
+        context = contextvars.copy_context()
+
+        def call() -> None:
+            try:
+                context.run(hook.fn, event)
+            except BaseException as exc:  # noqa: BLE001 - judged by the caller below
+                raised.append(exc)
+
+        thread = threading.Thread(target=call, name=f"odibi-hook:{_describe(hook.fn)}", daemon=True)
+        thread.start()
+        thread.join(None if math.isinf(timeout) else timeout)
+        if thread.is_alive():
+            with self._lock:
+                self._abandoned[hook.seq] = thread
+            logger.warning("hook %s did not return within %ss on %s; abandoned, the run continues "
+                           "(set HookManager(timeout=...) or %s to allow longer)",
+                           _describe(hook.fn), f"{timeout:g}", _where(event), TIMEOUT_ENV)
+        elif raised:
+            if isinstance(raised[0], KeyboardInterrupt):
+                raise raised[0]
+            logger.error("hook %s failed on %s; the run continues", _describe(hook.fn), _where(event),
+                         exc_info=raised[0])
 
     def _add(self, hooks: Iterable[Registration]) -> None:
         with self._lock:

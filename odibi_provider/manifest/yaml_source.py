@@ -2,7 +2,9 @@
 
 Mappings load as :class:`LocDict` and sequences as :class:`LocList`; both keep the file and line of each
 child, so any YAML path can be traced back to a ``file:line`` after files are merged. Only YAML's safe
-tags are accepted: ``!!python/object`` and friends are errors, never executed.
+tags are accepted: ``!!python/object`` and friends are errors, never executed. Nesting deeper than
+:data:`MAX_DEPTH` and aliases that expand to more than :data:`MAX_ALIAS_VALUES` values (an "alias bomb")
+are located errors, found while composing, before anything walks the expanded tree.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
+from yaml.composer import Composer, ComposerError
 
 from ..errors import Problem
 
@@ -23,6 +26,9 @@ else:
         _BaseLoader = yaml.SafeLoader
 
 Loc = tuple[str, int]  # (file, 1-based line)
+
+MAX_DEPTH = 100  # nesting levels of mappings/lists (odibi projects use about eight)
+MAX_ALIAS_VALUES = 100_000  # values aliases may produce, or 10x the values written when that is more
 
 
 class LocDict(dict):
@@ -47,13 +53,95 @@ class LocList(list):
         self.origin = origin
 
 
+class YamlLimitError(yaml.MarkedYAMLError):
+    """The document nests too deeply or its aliases expand too far; ``hint`` says how to fix it."""
+
+    def __init__(self, problem: str, mark: Any, hint: str) -> None:
+        super().__init__(problem=problem, problem_mark=mark)
+        self.hint = hint
+
+
 class _LocatingLoader(_BaseLoader):
-    """A safe loader that builds LocDict/LocList and records duplicate keys as problems."""
+    """A safe loader that builds LocDict/LocList, records duplicate keys as problems and bounds the
+    document's depth and alias expansion. It composes with PyYAML's composer on libyaml's events (as fast as
+    libyaml's own composer, which recurses in C without a limit); ``compose_node`` is PyYAML's, counting."""
+
+    get_single_node = Composer.get_single_node
+    compose_document = Composer.compose_document
+    compose_scalar_node = Composer.compose_scalar_node
+    compose_sequence_node = Composer.compose_sequence_node
+    compose_mapping_node = Composer.compose_mapping_node
 
     def __init__(self, stream: str, file: str) -> None:
         super().__init__(stream)
+        self.anchors: dict[Any, yaml.Node] = {}
         self.file = file
         self.problems: list[Problem] = []
+        self._depth = 0  # collections open around the node being composed
+        self._deepest = 0  # the deepest level reached inside the current collection
+        self._values = 0  # values the document expands to so far (aliases counted in full)
+        self._repeated = 0  # of which produced by aliases
+        self._anchored: dict[Any, tuple[int, int]] = {}  # anchor -> (values, nesting height) of its collection
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        event = self.peek_event()
+        anchor, start = event.anchor, event.start_mark
+        if isinstance(event, yaml.AliasEvent):
+            self.get_event()
+            if anchor not in self.anchors:
+                raise ComposerError(None, None, f"found undefined alias {anchor!r}", start)
+            node = self.anchors[anchor]
+            self._repeat(node, event)
+            return node
+        if anchor is not None and anchor in self.anchors:
+            first = self.anchors[anchor].start_mark.line + 1
+            raise ComposerError(None, None, f"duplicate anchor &{anchor} (the first is on line {first})", start)
+        self.descend_resolver(parent, index)
+        if isinstance(event, yaml.ScalarEvent):
+            self._values += 1
+            node = self.compose_scalar_node(anchor)
+        else:
+            node = self._compose_collection(event, anchor)
+        self.ascend_resolver()
+        return node
+
+    def _compose_collection(self, event: yaml.Event, anchor: Any) -> yaml.Node:
+        if self._depth >= MAX_DEPTH:
+            raise YamlLimitError(f"the YAML nests deeper than {MAX_DEPTH} levels", event.start_mark,
+                                 "flatten this structure; a project needs only a handful of levels")
+        values, outer_deepest = self._values, self._deepest
+        self._depth += 1
+        self._deepest = self._depth
+        if isinstance(event, yaml.SequenceStartEvent):
+            node: yaml.Node = self.compose_sequence_node(anchor)
+        else:
+            node = self.compose_mapping_node(anchor)
+        self._values += 1
+        if anchor is not None:
+            self._anchored[anchor] = (self._values - values, self._deepest - self._depth + 1)
+        self._depth -= 1
+        self._deepest = max(self._deepest, outer_deepest)
+        return node
+
+    def _repeat(self, node: yaml.Node, event: yaml.NodeEvent) -> None:
+        """Count the values an alias repeats; refuse one that expands too far, too deep, or into itself."""
+        if isinstance(node, yaml.ScalarNode):
+            self._values += 1
+            return
+        if event.anchor not in self._anchored:
+            raise YamlLimitError(f"alias *{event.anchor} refers to a node that contains it", event.start_mark,
+                                 "an alias may only repeat a node that ends before it")
+        size, height = self._anchored[event.anchor]
+        self._values += size
+        self._repeated += size
+        limit = max(MAX_ALIAS_VALUES, 10 * (self._values - self._repeated))
+        if self._repeated > limit:
+            raise YamlLimitError(f"aliases expand to more than {limit:,} values (an alias bomb?)", event.start_mark,
+                                 "write the repeated values out, or repeat smaller anchors fewer times")
+        if self._depth + height > MAX_DEPTH:
+            raise YamlLimitError(f"alias *{event.anchor} nests the YAML deeper than {MAX_DEPTH} levels",
+                                 event.start_mark, "flatten the anchored structure")
+        self._deepest = max(self._deepest, self._depth + height)
 
     def _loc(self, node: yaml.Node) -> Loc:
         return (self.file, node.start_mark.line + 1)
@@ -95,15 +183,23 @@ def load_yaml(path: Path) -> tuple[Any, list[Problem]]:
     """Load one YAML file safely; return its data (LocDict/LocList) and the problems found."""
     file = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         return None, [Problem("file not found", file=file, code="file",
                               hint="check the path; relative paths start at the project file's folder")]
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         return None, [Problem(f"cannot read the file: {exc}", file=file, code="file")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [_not_utf8(raw, exc, file)]
     loader = _LocatingLoader(text, file)
     try:
         data = loader.get_single_data()
+    except YamlLimitError as exc:
+        mark = exc.problem_mark
+        return None, [Problem(exc.problem or "the YAML is too large", file=file,
+                              line=mark.line + 1 if mark else None, code="yaml", hint=exc.hint)]
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         tag = (exc.problem or "").replace("could not determine a constructor for the tag", "").strip()
@@ -119,6 +215,16 @@ def load_yaml(path: Path) -> tuple[Any, list[Problem]]:
     finally:
         loader.dispose()
     return data, loader.problems
+
+
+def _not_utf8(raw: bytes, exc: UnicodeDecodeError, file: str) -> Problem:
+    """The line and column of the first byte that is not UTF-8."""
+    line_start = raw.rfind(b"\n", 0, exc.start) + 1
+    column = len(raw[line_start:exc.start].decode("utf-8", errors="replace")) + 1
+    byte = raw[exc.start:exc.start + 1].hex()
+    return Problem(f"the file is not UTF-8: byte 0x{byte} at column {column} cannot be decoded",
+                   file=file, line=raw.count(b"\n", 0, exc.start) + 1, code="file",
+                   hint="save the file as UTF-8 (it may be latin-1 or cp1252)")
 
 
 def locate(data: Any, path: tuple[Any, ...]) -> Loc | None:
