@@ -61,7 +61,7 @@ def load_project(path: str | os.PathLike[str], *, env: str | None = None, vars: 
     _apply_environment(data, env, problems, project_file)
     substituter = Substituter(env=Environment.for_project(project_file.parent), variables={},
                               now=now or datetime.now(), file=str(project_file),
-                              locate=lambda p: locate(data, p))
+                              locate=lambda p: locate(data, p), node_at=lambda p: node_id_at(p, data))
     variables = substituter.walk(data.get("vars") or LocDict(), ("vars",))
     if not isinstance(variables, dict):
         variables = {}

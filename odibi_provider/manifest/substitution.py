@@ -3,6 +3,11 @@
 Environment references inside ``connections`` are secrets and stay references (``${env:PG_PASSWORD}``);
 connections resolve them when they open, so a secret value never enters the model, the Plan or its JSON.
 ``$${`` writes a literal ``${``.
+
+In SQL (SQL steps, ``read.query``, the ``condition``/``order_by``/``derivations``/``aggregations`` params and
+``custom_sql`` tests) a value cannot change the statement: inside a quoted string or name it is escaped for
+those quotes; outside quotes it must be a plain literal (a number, an ISO date or timestamp, or a name of
+letters, digits and ``_``), else the project does not load (see :func:`fit_sql`).
 """
 
 from __future__ import annotations
@@ -16,11 +21,15 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Problem, Severity
+from .sql_text import SqlTextError, Token, lex
 
 TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)\}")
 _DATE_OFFSET = re.compile(r"^([+-]\d+)([dhw])$")
 _DATE_UNITS = {"d": "days", "h": "hours", "w": "weeks"}
 DEFAULT_DATE_FORMAT = "%Y-%m-%d"
+PLAIN_LITERAL = re.compile(r"-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?"
+                           r"|[A-Za-z_][A-Za-z0-9_]*")
+_NODE_SQL = {("read", "query"), ("params", "condition"), ("params", "order_by")}
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -102,6 +111,7 @@ class Substituter:
     used_env: set[str] = field(default_factory=set)
     used_dates: set[str] = field(default_factory=set)
     locate: Callable[[tuple[Any, ...]], tuple[str, int] | None] = lambda path: None
+    node_at: Callable[[tuple[Any, ...]], str | None] = lambda path: None
 
     def walk(self, value: Any, path: tuple[Any, ...], *, keep_env: bool = False) -> Any:
         """Return ``value`` with substitutions resolved in place (containers keep their locations)."""
@@ -120,10 +130,41 @@ class Substituter:
         """Resolve one string; a string that is exactly one ``${vars.x}`` keeps the variable's type."""
         if "$" not in text:
             return text
+        if not keep_env and is_sql_path(path):
+            return self._resolve_sql(text, path)
         whole = TOKEN.fullmatch(text)
         if whole and whole.group(1) is not None and whole.group(1).strip().startswith("vars."):
             return self._lookup(whole.group(1).strip(), path, keep_env, typed=True)
         return TOKEN.sub(lambda m: self._replace(m, path, keep_env), text)
+
+    def _resolve_sql(self, text: str, path: tuple[Any, ...]) -> Any:
+        """Substitute into SQL so that no value can change the statement (see :func:`fit_sql`)."""
+        if not TOKEN.search(text):
+            return text
+        try:
+            tokens = lex(text, TOKEN)
+        except SqlTextError as exc:
+            return self._missing(f"cannot substitute into this SQL: {exc}", path, text,
+                                 hint="close the string, quoted name or comment")
+        out: list[str] = []
+        for token in tokens:
+            if token.kind != "placeholder" or token.text == "$${":
+                out.append("${" if token.kind == "placeholder" else token.text)
+                continue
+            expr, before = token.text[2:-1].strip(), len(self.problems)
+            value = self._lookup(expr, path, False, typed=True)
+            if len(self.problems) > before:
+                out.append(token.text)
+                continue
+            problem = fit_sql(str(value), token, "".join(out))
+            if isinstance(problem, tuple):
+                shown = (f"the value of environment variable '{_env_name(expr)}'" if _env_name(expr)
+                         else f"its value is {_shown(value)}")
+                return self._missing(f"'{token.text}' {problem[0]}; {shown}", path, text, hint=problem[1])
+            if len(tokens) == 1:
+                return value  # a whole-string ${vars.x} keeps its type
+            out.append(problem)
+        return "".join(out)
 
     def _replace(self, match: re.Match[str], path: tuple[Any, ...], keep_env: bool) -> str:
         if match.group(0) == "$${":
@@ -147,8 +188,7 @@ class Substituter:
                                  hint="use ${VAR}, ${env:VAR}, ${vars.name} or ${date:-7d}")
         if not name:
             return self._missing("empty variable name in '${env:}'", path, original)
-        self.used_env.add(name)
-        if keep_env:
+        if keep_env:  # kept as a reference (a secret): the Plan does not depend on its value
             if self.env.get(name) is None:
                 self._missing(f"environment variable '{name}' is not set", path, original,
                               severity="warning",
@@ -158,6 +198,7 @@ class Substituter:
         if value is None:
             return self._missing(f"environment variable '{name}' is not set", path, original,
                                  hint=f"export {name}=... or add it to the .env next to the project file")
+        self.used_env.add(name)  # substituted into the Plan: the plan cache keys on its value
         return value
 
     def _date(self, expr: str, path: tuple[Any, ...], original: str) -> str:
@@ -181,5 +222,51 @@ class Substituter:
         loc = self.locate(path)
         self.problems.append(Problem(message, path=format_path(path), file=loc[0] if loc else self.file,
                                      line=loc[1] if loc else None, hint=hint, code="substitution",
-                                     severity=severity))
+                                     severity=severity, node=self.node_at(path)))
         return original
+
+
+def is_sql_path(path: tuple[Any, ...]) -> bool:
+    """Whether the string at ``path`` (in the merged document) is SQL text."""
+    if len(path) < 5 or path[0] != "pipelines" or path[2] != "nodes":
+        return False
+    rest = path[4:]
+    if rest[:2] == ("transform", "steps"):
+        return len(rest) == 3 or rest[3:] == ("sql",)
+    if rest[:2] == ("validation", "tests"):
+        return rest[3:] == ("condition",)
+    return rest in _NODE_SQL or (len(rest) == 3 and rest[:2] in (("params", "derivations"),
+                                                                 ("params", "aggregations")))
+
+
+def fit_sql(value: str, token: Token, before: str) -> str | tuple[str, str]:
+    """``value`` as text to put where ``token`` sits in SQL, or (what is wrong, how to fix it).
+
+    In a string or quoted name the quote is doubled and a backslash may not touch a quote (engines that
+    read backslash escapes would end the literal there); in a comment the value cannot end the comment;
+    outside quotes only a plain literal (:data:`PLAIN_LITERAL`) is accepted.
+    """
+    quote = token.context
+    if quote in ("'", '"', "`"):
+        escaped = value.replace(quote, quote * 2)
+        if quote != "`" and "\\" + quote in before[-1:] + escaped + quote:
+            return ("has a backslash next to a quote, which ends the SQL literal on engines that read "
+                    "backslash escapes", "pass the value without a backslash before a quote or at its end")
+        return escaped
+    if quote == "$":
+        return value if "$" not in value else (
+            "is inside a $-quoted string and contains '$'", "use a '...' string in the SQL instead")
+    if quote in ("--", "/*"):
+        ends = ("\n", "\r") if quote == "--" else ("*/", "/*")
+        return value if not any(e in value for e in ends) else (
+            "would end the SQL comment it sits in", "remove the substitution from the comment")
+    if PLAIN_LITERAL.fullmatch(value) and not (value.startswith("-") and before.endswith("-")):
+        return value
+    return ("is substituted outside quotes in SQL, so its value must be a plain literal (a number, an ISO "
+            "date or timestamp, or a name of letters, digits and _)",
+            f"put it in quotes in the SQL ('{token.text}') to use the value as a string")
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

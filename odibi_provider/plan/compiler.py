@@ -34,6 +34,7 @@ from .model import (
     SystemSpec,
 )
 from .nodes import NodeBuilder, report_into
+from .static_checks import check_static
 
 
 @dataclass(slots=True)
@@ -55,6 +56,7 @@ def compile_plan(loaded: LoadedProject, *, registry: Registry | None = None, sou
     builder = NodeBuilder(connections=connections, registry=registry, report=report, scope=tuple(modules))
     entries, disabled = _build_nodes(loaded, builder, report)
     _check_refs(entries, disabled, report)
+    check_static(entries.values(), connections, loaded.project_dir, report)
     datasets = _datasets(entries, connections, loaded.project_dir, report)
     _add_dataset_edges(entries, datasets)
     levels = _levels(entries, report)

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..engines.base import Engine
 from ..errors import ExecutionError
+from ..manifest.sql_text import one_query
 from ..plan.frozen import FrozenMap
 from ..plan.model import PlanNode, StepSpec
 from ..registry import REGISTRY
@@ -62,6 +63,9 @@ def _apply(ctx: RunContext, node: PlanNode, step: StepSpec, frame: Any, relation
            engine: Engine, scope: tuple[str, ...]) -> tuple[Any, str | None]:
     """The step's result and the SQL it ran (None for a Python function)."""
     if step.kind == "sql":
+        if problem := one_query(step.sql or "")[1]:
+            raise ExecutionError(f"{problem}; write one SELECT (use WITH for intermediate results)",
+                                 retryable=False)
         return engine.sql(step.sql or "", {**relations, "df": frame}), step.sql
     if step.name is None:  # the compiler gives every transformer and function step a name
         raise ExecutionError(f"a {step.kind} step without a name", node=node.id)

@@ -6,6 +6,7 @@ param of the wrong shape or an unknown column raises :class:`ExecutionError` nam
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ from ..params import Params
 from .dialect import TYPE_ALIASES, Dialect
 
 JOINS = ("inner", "left", "right", "full", "semi", "anti")
+_ORDER_TERM = re.compile(r"(.+?)(\s+(?:ASC|DESC))?(\s+NULLS\s+(?:FIRST|LAST))?", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -94,17 +96,30 @@ def drop_columns(p: SqlParams) -> str:
 
 
 def deduplicate(p: SqlParams) -> str:
-    """Keep one row per ``keys``: the first by ``order_by`` (SQL, e.g. ``"order_ts DESC"``; nulls last unless
-    the term says), else any one.
-    YAML: ``transformer: deduplicate`` / ``params: {keys: [order_id], order_by: "updated_at DESC"}``
+    """Keep one row per ``keys``: the first by ``order_by``, else any one. ``order_by`` is a list of columns,
+    each optionally followed by ``ASC``/``DESC`` and ``NULLS FIRST``/``LAST`` (the names are quoted), or one
+    SQL expression as a string (``"coalesce(updated_at, created_at) DESC"``); nulls sort last unless told.
+    YAML: ``transformer: deduplicate`` / ``params: {keys: [order_id], order_by: [updated_at DESC]}``
     """
     keys = ", ".join(map(p.ident, p.column_list("keys")))
     if (order := p.params.get("order_by")) is None:
         order_sql = keys
     else:
-        order_sql = ", ".join(p.names("order_by")) if isinstance(order, (list, tuple)) else p.text("order_by")
+        order_sql = ", ".join(_order_terms(p)) if isinstance(order, (list, tuple)) else p.text("order_by")
     first = f"row_number() OVER (PARTITION BY {keys} ORDER BY {p.dialect.order_by(order_sql)}) = 1"
     return p.dialect.qualify("df", p.columns, first)
+
+
+def _order_terms(p: SqlParams) -> list[str]:
+    """``order_by`` list items as quoted columns with their direction and nulls order."""
+    terms = []
+    for item in p.names("order_by"):
+        match = _ORDER_TERM.fullmatch(item.strip())
+        assert match is not None  # the pattern matches any non-empty text
+        column, direction, nulls = match.groups()
+        terms.append(" ".join([p.ident(p.column(column, "order_by")),
+                               *(" ".join(x.split()).upper() for x in (direction, nulls) if x)]))
+    return terms
 
 
 def join(p: SqlParams) -> str:

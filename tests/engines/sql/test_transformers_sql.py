@@ -44,11 +44,11 @@ GOLDEN = [
                  "NULLS LAST) = 1 AS `__odibi_keep` FROM df) AS kept WHERE `__odibi_keep`",
                  id="deduplicate any row per key"),
     pytest.param("deduplicate", {"keys": "id", "order_by": ["amount DESC", "name NULLS FIRST"]},
-                 'SELECT * FROM df QUALIFY row_number() OVER (PARTITION BY "id" ORDER BY amount DESC, name NULLS FIRST)'
-                 " = 1",
-                 "SELECT `id`, `name`, `amount` FROM (SELECT *, row_number() OVER (PARTITION BY `id` ORDER BY amount "
-                 "DESC NULLS LAST, name NULLS FIRST) = 1 AS `__odibi_keep` FROM df) AS kept WHERE `__odibi_keep`",
-                 id="deduplicate by order_by, nulls last unless told"),
+                 'SELECT * FROM df QUALIFY row_number() OVER (PARTITION BY "id" ORDER BY "amount" DESC, "name" NULLS '
+                 "FIRST) = 1",
+                 "SELECT `id`, `name`, `amount` FROM (SELECT *, row_number() OVER (PARTITION BY `id` ORDER BY `amount` "
+                 "DESC NULLS LAST, `name` NULLS FIRST) = 1 AS `__odibi_keep` FROM df) AS kept WHERE `__odibi_keep`",
+                 id="deduplicate by an order_by list: columns quoted, nulls last unless told"),
     pytest.param("join", {"right_dataset": "other", "on": "id"},
                  'SELECT l."id" AS "id", l."name" AS "name", l."amount" AS "amount", r."extra" AS "extra" '
                  'FROM df AS l INNER JOIN "other" AS r ON l."id" = r."ID"',
@@ -114,6 +114,17 @@ def test_hostile_names_are_quoted(dialect: Any) -> None:
     value = "o'k\\"
     filled = build_sql(dialect, "fill_nulls", {"values": {"it's": value}}, HOSTILE, {})
     assert f"COALESCE({dialect.ident(HOSTILE[2])}, {dialect.literal(value)}) AS {dialect.ident(HOSTILE[2])}" in filled
+
+
+@pytest.mark.parametrize("dialect", [DUCKDB, SPARK], ids=["duckdb", "spark"])
+def test_order_by_list_items_are_quoted_columns(dialect: Any) -> None:
+    """Each item is one column (any name, quoted) with an optional direction; SQL cannot ride along."""
+    query = build_sql(dialect, "deduplicate", {"keys": ["c`d"], "order_by": ["it's  desc  nulls first"]}, HOSTILE, {})
+    assert f"ORDER BY {dialect.ident(HOSTILE[2])} DESC NULLS FIRST)" in query
+    with pytest.raises(ExecutionError, match=r"param 'order_by': unknown column 'id\) = 1 OR \(true'"):
+        build_sql(dialect, "deduplicate", {"keys": ["id"], "order_by": ["id) = 1 OR (true"]}, ["id"], {})
+    expression = build_sql(dialect, "deduplicate", {"keys": "id", "order_by": "coalesce(a, 0) DESC"}, ["id", "a"], {})
+    assert "ORDER BY coalesce(a, 0) DESC" in expression, "a string order_by stays one SQL expression, by design"
 
 
 def test_hostile_names_golden() -> None:

@@ -1,0 +1,164 @@
+"""What ``validate`` can know without running a node, each reported at its YAML location: paths that leave
+their connection, SQL steps that are not one query or name a table the node does not have, built-in params
+of the wrong type, and read options the node's engine does not know for the format.
+
+Standard library only (SQL is checked with :mod:`odibi_provider.manifest.sql_text`, not an engine), so a
+compile on the Airflow parse path stays light.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+from .._suggest import did_you_mean, known
+from ..errors import OdibiError
+from ..manifest.models import NodeConfig
+from ..manifest.sql_text import one_query, table_names
+from .model import ConnectionSpec, PlanNode
+
+Report = Callable[..., None]
+FILE_CONNECTIONS = ("local", "s3", "azure_blob", "azure_adls", "gcs")
+
+
+class Entry(Protocol):
+    path: tuple[Any, ...]
+    config: NodeConfig
+    node: PlanNode
+
+
+def check_static(entries: Iterable[Entry], connections: Mapping[str, ConnectionSpec], project_dir: Path,
+                 report: Report) -> None:
+    """Report every statically known problem of ``entries`` (nodes with resolved inputs) through ``report``."""
+    entries = list(entries)
+    names = {e.node.id: e.node.name for e in entries}
+    paths = _PathCheck(connections, project_dir, report)
+    for entry in entries:
+        paths.check(entry)
+        _check_sql(entry, names, report)
+        _check_params(entry, report)
+        _check_read_options(entry, report)
+
+
+class _PathCheck:
+    """Resolves read/write/quarantine paths through the connection itself (one rule for validate and run)."""
+
+    def __init__(self, connections: Mapping[str, ConnectionSpec], project_dir: Path, report: Report) -> None:
+        self.connections, self.project_dir, self.report = connections, project_dir, report
+        self.opened: dict[str, Any] = {}
+
+    def check(self, entry: Entry) -> None:
+        node = entry.node
+        for spec, where in ((node.read, ("read",)), (node.write, ("write",)),
+                            (node.quarantine, ("validation", "quarantine"))):
+            if spec is None or not spec.path or (conn := self._open(spec.connection)) is None:
+                continue
+            try:
+                conn.resolve(spec.path)
+            except OdibiError as exc:
+                self.report(str(exc), (*entry.path, *where, "path"), code="path", node=node.id,
+                            hint="keep the path inside the connection, or add a connection for that location")
+
+    def _open(self, name: str) -> Any:
+        if name not in self.opened:
+            from ..connections import open_connection
+            from ..manifest.substitution import Environment
+
+            spec = self.connections.get(name)
+            try:
+                self.opened[name] = (open_connection(spec, self.project_dir, Environment.for_project(
+                    self.project_dir)) if spec is not None and spec.type in FILE_CONNECTIONS else None)
+            except Exception:  # noqa: BLE001 (a secret not set here: the run checks the path when it opens)
+                self.opened[name] = None
+        return self.opened[name]
+
+
+def _check_sql(entry: Entry, names: Mapping[str, str], report: Report) -> None:
+    node, steps = entry.node, entry.config.transform.steps if entry.config.transform else []
+    available = {"df": "df", **{n.lower(): n for n in node.inputs},
+                 **{names[u].lower(): names[u] for u in node.depends_on if u in names}}
+    offset = 1 if entry.config.transformer else 0
+    for index, raw in enumerate(steps):
+        step = node.steps[index + offset] if index + offset < len(node.steps) else None
+        if step is None or step.kind != "sql":
+            continue
+        path = (*entry.path, "transform", "steps", index, *(() if isinstance(raw, str) else ("sql",)))
+        tokens, problem = one_query(step.sql or "")
+        if problem:
+            report(problem, path, code="sql", node=node.id,
+                   hint="a SQL step is one SELECT over df, its inputs and upstream nodes (use WITH for "
+                        "intermediate results)")
+            continue
+        for table in table_names(tokens):
+            if table.lower() not in available:
+                report(f"the SQL reads '{table}', which is not df, an input or an upstream node of this node",
+                       path, code="sql", node=node.id,
+                       hint=did_you_mean(table, list(available.values()))
+                       or f"tables available: {known(list(available.values()))}; add the node to depends_on "
+                          "or inputs to read it")
+
+
+def _names(p: Any, key: str) -> None:
+    p.names(key)
+
+
+def _check_ascending(p: Any, key: str) -> None:
+    value = p.params[key]
+    if not isinstance(value, bool) and not (isinstance(value, list) and all(isinstance(v, bool) for v in value)):
+        p.fail(key, f"expected true/false or a list of true/false values, got {value!r}")
+
+
+def _check_how(p: Any, key: str) -> None:
+    from ..engines.sql.transformers import JOINS
+
+    if p.params[key] not in JOINS:
+        p.fail(key, f"expected one of {', '.join(JOINS)}, got {p.params[key]!r}")
+
+
+PARAM_SHAPES: dict[str, dict[str, Callable[[Any, str], object]]] = {
+    "filter_rows": {"condition": lambda p, k: p.text(k)},
+    "derive_columns": {"derivations": lambda p, k: p.mapping(k)},
+    "cast_columns": {"casts": lambda p, k: p.mapping(k)},
+    "rename_columns": {"mapping": lambda p, k: p.mapping(k)},
+    "select_columns": {"columns": _names},
+    "drop_columns": {"columns": _names},
+    "deduplicate": {"keys": _names,
+                    "order_by": lambda p, k: p.names(k) if isinstance(p.params[k], list) else p.text(k)},
+    "join": {"right_dataset": lambda p, k: p.text(k), "on": _names, "how": _check_how, "select": _names},
+    "union": {"datasets": _names, "by_name": lambda p, k: p.flag(k, True), "distinct": lambda p, k: p.flag(k, True)},
+    "aggregate": {"group_by": lambda p, k: p.names(k, allow_empty=True), "aggregations": lambda p, k: p.mapping(k)},
+    "sort": {"by": _names, "ascending": _check_ascending},
+    "fill_nulls": {"values": lambda p, k: p.mapping(k, values=None)},
+}
+"""Each built-in's param checks, run on the shapes (not the columns) with the engines' own
+:class:`~odibi_provider.engines.params.Params` accessors, so validate and the run say the same."""
+
+
+def _check_params(entry: Entry, report: Report) -> None:
+    name, params = entry.config.transformer, entry.config.params
+    if not name or name not in PARAM_SHAPES:
+        return
+    from ..engines.params import Params
+
+    checker = Params(name, params, [], {})
+    for key, check in PARAM_SHAPES[name].items():
+        if params.get(key) is None:
+            continue  # missing required params are reported when binding to the signature
+        try:
+            check(checker, key)
+        except OdibiError as exc:
+            report(str(exc), (*entry.path, "params", key), code="params", node=entry.node.id)
+
+
+def _check_read_options(entry: Entry, report: Report) -> None:
+    read = entry.node.read
+    if read is None:
+        return
+    from ..engines.options import EMBEDDED, SPARK
+
+    try:
+        (SPARK if entry.node.engine == "spark" else EMBEDDED).check("read", read.format, read.options, "read")
+    except OdibiError as exc:
+        report(str(exc), (*entry.path, "read", "options" if read.options else "format"), code="options",
+               node=entry.node.id)
