@@ -138,9 +138,7 @@ def values_from_connection(spec: ConnectionSpec, conn: Any) -> dict[str, tuple[s
                 secret = secret or bool(_SECRET_WORDS.search(name))
             else:
                 value = field_value(conn, field) if field else None
-            if value is not None and field in ("login", "password") and key == "url":
-                value = quote(value, safe="")  # a URL part: keep it a valid URL
-            if value is not None:
+            if value is not None:  # a URL part stays raw: the sql connection quotes it
                 values[name] = (value, secret)
     return values
 
@@ -202,9 +200,13 @@ def _get(fetch: Fetch, spec: ConnectionSpec) -> Any:
 
 
 def _mask_all(mask: Mask, value: str) -> None:
-    from urllib.parse import unquote
+    """Mask ``value`` in Airflow's task log (as written, quoted and unquoted) and in odibi's own output
+    (there also the pieces a URL parser cuts a password into: odibi masks longest first, so a whole secret
+    is one ``***``; Airflow's masker does not order its patterns, so it gets only the whole forms)."""
+    from ..connections.masking import register_secret, secret_variants
 
-    for variant in {value, quote(value, safe=""), unquote(value)}:
+    register_secret(value, pieces="://" not in value)
+    for variant in secret_variants(value) | {value}:
         mask(variant)
 
 

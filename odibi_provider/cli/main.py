@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from ..connections.masking import mask_secrets
 from ..errors import OdibiError, ProjectError
 from . import commands
 from .style import Style
@@ -59,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         commands.print_problems(exc.problems, err_style)
         return 1
     except OdibiError as exc:
-        print(err_style("error: ", "red", "bold") + str(exc), file=sys.stderr)
+        print(err_style("error: ", "red", "bold") + mask_secrets(str(exc)), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

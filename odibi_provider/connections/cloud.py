@@ -34,6 +34,7 @@ from ..errors import ExecutionError, MissingExtraError
 from ..extras import require
 from ..manifest.substitution import Environment, resolve_env_refs
 from .base import SECRET_FIELDS, Secret
+from .masking import register_secret
 
 _SAS_SIGNATURE = re.compile(r"(?i)\b(sig|signature)=[^&\s'\"]+")
 
@@ -56,6 +57,8 @@ class CloudConnection:
         self.prefix = "" if prefix == "." else prefix
         self._fs: Any = None
         self._lock = threading.Lock()
+        for secret in self.secret_values():
+            register_secret(secret)
 
     @property
     def kind(self) -> str:

@@ -1,8 +1,10 @@
 """The ``sql`` connection: a database reached through SQLAlchemy (SQLite file, PostgreSQL).
 
-The URL keeps its ``${env:NAME}`` references until the connection opens. The resolved URL, and in
-particular its password, never appears in a repr, a log line or an error message: errors pass
-through :meth:`SqlDatabase.scrub` before they leave this package.
+The URL keeps its ``${env:NAME}`` references until the connection opens. A value put into the
+``user:password`` part or the query is percent-quoted, so a password holding ``@ # / : %`` reaches the
+database whole. The resolved URL, and in particular its password, never appears in a repr, a log
+line or an error message: errors pass through :meth:`SqlDatabase.scrub` before they leave this
+package, and every secret is registered for masking (:mod:`.masking`).
 """
 
 from __future__ import annotations
@@ -14,18 +16,60 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from ..errors import ExecutionError
-from ..manifest.substitution import Environment, env_names, resolve_env_refs
+from ..manifest.substitution import TOKEN, Environment, env_names, resolve_env_refs
+from .masking import USERINFO_SAFE, register_secret, secret_variants
 
 _PASSWORD = re.compile(r"(?P<head>\b[A-Za-z][\w+.-]*://[^:/@?#\s]*):(?P<password>[^@/?#\s]*)@")
 _QUERY_PASSWORD = re.compile(r"(?i)\b(password|passwd|pwd)=[^&\s]*")
 _SECRET_NAME = re.compile(r"(?i)pass|pwd|secret|token|key|credential")
 _DRIVERS = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg"}
+_QUERY_SAFE = "!$'()*,;:@/?-._~"  # query-value characters that need no quoting (not & = + # %)
+_HELD = re.compile("\0(\\d+)\0")
 
 
 def sqlalchemy_url(url: str) -> str:
     """``url`` with the driver this package installs: ``postgresql://`` -> ``postgresql+psycopg://``."""
     scheme, sep, rest = url.partition("://")
     return f"{_DRIVERS.get(scheme, scheme)}{sep}{rest}"
+
+
+def resolve_url(template: str, env: Environment) -> str:
+    """``template`` with its ``${env:...}`` references resolved; values in the ``user:password`` part are
+    quoted as userinfo and values in the query as query values (elsewhere, e.g. a whole URL, as they are).
+
+    Raises KeyError naming a variable that is not set.
+    """
+    values: list[str] = []
+
+    def hold(match: re.Match[str]) -> str:
+        values.append(resolve_env_refs(match.group(0), env))
+        return f"\0{len(values) - 1}\0"
+
+    held = TOKEN.sub(hold, template)
+    userinfo, query = _zones(held)
+
+    def put(match: re.Match[str]) -> str:
+        value = values[int(match.group(1))]
+        if value == "${":  # an escaped ``$${``
+            return value
+        if userinfo[0] <= match.start() < userinfo[1]:
+            return quote(value, safe=USERINFO_SAFE)
+        return quote(value, safe=_QUERY_SAFE) if match.start() >= query else value
+
+    return _HELD.sub(put, held)
+
+
+
+def _zones(url: str) -> tuple[tuple[int, int], int]:
+    """The span of the ``user:password`` part of ``url`` and where its query starts (``len(url)``: none)."""
+    start = url.find("://")
+    if start < 0:
+        return (0, 0), len(url)
+    start += 3
+    end = next((i for i in range(start, len(url)) if url[i] in "/?#"), len(url))
+    at = url.rfind("@", start, end)
+    query = url.find("?", end)
+    return (start, at if at >= 0 else start), query if query >= 0 else len(url)
 
 
 def redact_url(url: str) -> str:
@@ -50,7 +94,7 @@ class SqlDatabase:
     def url(self) -> str:
         """The SQLAlchemy URL with references resolved and the driver chosen; never log it."""
         try:
-            raw = resolve_env_refs(self._template, self._env)
+            raw = resolve_url(self._template, self._env)
         except KeyError as exc:
             variable = exc.args[0]
             raise ExecutionError(
@@ -67,8 +111,12 @@ class SqlDatabase:
         password = urlsplit(url).password if "://" in url else None
         if password:
             found |= {password, unquote(password)}
-        found |= {quote(value, safe="") for value in found}
-        self._secrets = tuple(v for v in found if len(v) >= 3)
+        variants: set[str] = set()
+        for value in found:
+            password_like = "://" not in value  # a whole URL is masked whole, not cut at its host
+            register_secret(value, pieces=password_like)
+            variants |= secret_variants(value, pieces=password_like)
+        self._secrets = tuple(variants)
 
     @property
     def display_url(self) -> str:

@@ -1,8 +1,14 @@
 """Load a project's Plan, from an on-disk cache when nothing it was built from has changed.
 
 The cache entry records a content hash of every file the Plan came from (project YAML, imports,
-``.env``, transform files) and a fingerprint of the environment values and dates it resolved (hashed,
-never stored). Hosts that parse often (Airflow) load a 1,000-node Plan without re-validating.
+``.env``, transform files) and a fingerprint of the environment values and dates it resolved (never
+stored). Hosts that parse often (Airflow) load a 1,000-node Plan without re-validating.
+
+Secrets never reach the cache, not even hashed: ``${env:...}`` references in ``connections:`` stay
+references in the Plan, so their values are not part of the fingerprint, and ``.env`` (where they live) is
+not hashed as a file. Only values substituted into the Plan itself are fingerprinted, and those are in the
+cached Plan's text anyway. So a password guess cannot be checked against the cache, and machines sharing
+a cache folder (an Airflow DAG bundle) keep hitting it.
 """
 
 from __future__ import annotations
@@ -71,10 +77,10 @@ def load_plan(path: str | os.PathLike[str], *, env: str | None = None, vars: Map
 
 
 def _source_files(loaded: LoadedProject) -> list[Path]:
-    """Every file the Plan depends on; ``.env`` and ``transforms.py`` even when absent (creating one
-    must invalidate the cache)."""
-    files = list(loaded.files)
-    extras = [loaded.project_dir / ".env", loaded.project_dir / "transforms.py",
+    """Every file the Plan depends on; ``transforms.py`` even when absent (creating one must invalidate the
+    cache). Not ``.env``: what the Plan takes from it is in the fingerprint, and its secrets stay out."""
+    files = [f for f in loaded.files if f.name != ".env"]
+    extras = [loaded.project_dir / "transforms.py",
               *(loaded.project_dir / m for m in loaded.config.transforms if m.endswith(".py"))]
     files.extend(p for p in extras if p not in files)
     return files
@@ -108,7 +114,7 @@ def _entry_file(project_file: Path, env: str | None, vars: Mapping[str, Any] | N
 
 
 def _fingerprint(env_refs: list[str], date_refs: list[str], project_dir: Path) -> str:
-    """A hash of the environment values and dates a plan resolved; values are never stored."""
+    """A hash of the environment values and dates substituted into the plan; values are never stored."""
     environment = Environment.for_project(project_dir)
     substituter = Substituter(env=environment, variables={}, now=datetime.now())
     dates = [substituter.resolve("${" + ref + "}", ()) for ref in date_refs]

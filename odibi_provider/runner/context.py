@@ -13,6 +13,7 @@ from typing import Any, Literal
 from ..connections import open_connection
 from ..engines import get_engine
 from ..engines.base import Engine
+from ..errors import OdibiError
 from ..hooks.manager import HookManager
 from ..manifest.substitution import Environment
 from ..plan.model import Plan
@@ -57,7 +58,8 @@ class RunContext:
     memory: dict[str, Any] = field(default_factory=dict, repr=False)
     extras: Mapping[str, Any] = field(default_factory=dict)
     _connections: dict[str, Any] = field(default_factory=dict, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    _engines: dict[str, Engine] = field(default_factory=dict, repr=False)
     environment: Environment | None = field(default=None, repr=False)
 
     @property
@@ -70,7 +72,38 @@ class RunContext:
             from ..engines.spark import use_project_settings
 
             use_project_settings(**self.plan.spark.thaw())
-        return get_engine(name)
+        engine = get_engine(name)
+        confine = getattr(engine, "confined", None)  # engines that can confine file access (embedded)
+        if confine is None:
+            return engine
+        with self._lock:
+            if name not in self._engines:
+                self._engines[name] = confine(self._file_connections(), self._local_roots())
+            return self._engines[name]
+
+    def _file_connections(self) -> list[Any]:
+        """Every file connection of the plan that opens here (one that cannot is never reached either)."""
+        opened = []
+        for spec in self.plan.connections:
+            if spec.type == "sql":
+                continue
+            try:
+                opened.append(self.connection(spec.name))
+            except OdibiError:
+                continue
+        return opened
+
+    def _local_roots(self) -> list[str]:
+        """The local system and story folders."""
+        roots = []
+        for store in ("system_store", "story_store"):
+            try:
+                found: Store = getattr(self, store)
+            except OdibiError:
+                continue
+            if found.is_local:
+                roots.append(str(found.local_path()))
+        return roots
 
     def connection(self, name: str) -> Any:
         """The opened connection ``name`` (opened once per run; secrets resolved here)."""

@@ -45,10 +45,10 @@ def test_reference_positions(key, template, expected):
     assert reference_field(_spec("sql"), key, template, name) == expected
 
 
-def test_url_parts_come_from_the_connection_quoted():
+def test_url_parts_come_from_the_connection_raw():
     spec = _spec("sql", url="postgresql://${env:PG_USER}:${env:PG_PASSWORD}@${env:PG_HOST}/${env:PG_DB}")
     values = values_from_connection(spec, PG)
-    assert values == {"PG_USER": ("etl", False), "PG_PASSWORD": ("p%40ss%3Aw%2Frd", True),
+    assert values == {"PG_USER": ("etl", False), "PG_PASSWORD": ("p@ss:w/rd", True),
                       "PG_HOST": ("db.internal", False), "PG_DB": ("warehouse", False)}
 
 
@@ -89,7 +89,7 @@ def test_environment_prefers_airflow_then_process_then_dotenv_and_masks_secrets(
     masked: list[str] = []
     env = environment_for(plan, node, fetch=lambda conn_id: PG, mask=masked.append)
     assert connections_used(plan, node) == ("raw", "wh")
-    assert env.get("WH_PASSWORD") == "p%40ss%3Aw%2Frd" and env.get("WH_DB") == "warehouse"
+    assert env.get("WH_PASSWORD") == "p@ss:w/rd" and env.get("WH_DB") == "warehouse"
     assert env.get("OTHER_PASSWORD") == "from-dotenv-secret", "not used by the node, still resolvable"
     assert {"p@ss:w/rd", "p%40ss%3Aw%2Frd"} <= set(masked)
     assert "warehouse" not in masked and "from-dotenv-secret" not in masked

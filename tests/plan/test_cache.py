@@ -46,7 +46,7 @@ def test_second_load_comes_from_the_cache(make_project, counted_loads, monkeypat
     assert list((project.parent / ".odibi" / "cache").glob("plan-*.json"))
 
 
-@pytest.mark.parametrize("change", ["yaml", "transforms", "env_value", "dotenv", "env_name"])
+@pytest.mark.parametrize("change", ["yaml", "transforms", "env_name"])
 def test_changes_invalidate_the_cache(make_project, counted_loads, monkeypatch, change):
     monkeypatch.setenv("CACHE_TEST_DIR", "/data")
     text = PROJECT + "environments: {dev: {owner: me}}\n"
@@ -60,10 +60,24 @@ def test_changes_invalidate_the_cache(make_project, counted_loads, monkeypatch, 
         monkeypatch.setenv("CACHE_TEST_DIR", "/other")
     elif change == "dotenv":
         (project.parent / ".env").write_text("UNRELATED=1\n")
-    plan = load_plan(project)
+    load_plan(project)
     assert len(counted_loads) == 2
+
+
+@pytest.mark.parametrize("change", ["env_value", "dotenv"])
+def test_values_the_plan_keeps_as_references_do_not_invalidate_it(make_project, counted_loads, monkeypatch, change):
+    """A connection's ``${env:...}`` (a secret, a base path) stays a reference in the Plan: changing its value,
+    or an unrelated ``.env`` line, changes no plan, so the cache holds (and never fingerprints secrets)."""
+    monkeypatch.setenv("CACHE_TEST_DIR", "/data")
+    project = make_project(PROJECT, files={"transforms.py": CODE})
+    load_plan(project)
     if change == "env_value":
-        assert plan.connection("raw").options["base_path"] == "${env:CACHE_TEST_DIR}"
+        monkeypatch.setenv("CACHE_TEST_DIR", "/other")
+    else:
+        (project.parent / ".env").write_text("UNRELATED=1\n")
+    plan = load_plan(project)
+    assert len(counted_loads) == 1
+    assert plan.connection("raw").options["base_path"] == "${env:CACHE_TEST_DIR}"
 
 
 def test_cache_can_be_disabled_and_relocated(make_project, counted_loads, monkeypatch, tmp_path):

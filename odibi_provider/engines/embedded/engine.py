@@ -1,15 +1,24 @@
 """EmbeddedEngine: DuckDB over Arrow tables (``engine: pandas`` in a project).
 
 One in-memory DuckDB database per engine; every call works on its own cursor, so nodes may run in
-parallel threads. A frame is a ``pyarrow.Table`` or a :class:`~.lazy.LazyQuery`: file reads and SQL
-steps stay lazy and a write streams them with one DuckDB COPY; validation, Python functions and
-handing a result to other nodes materialize it to Arrow. Python transforms get pandas.
+parallel threads. A run works on a :meth:`~EmbeddedEngine.confined` engine whose database reaches only
+the project's own locations (DuckDB's external access off, ``allowed_directories`` set, configuration
+locked), so a SQL step cannot read or write files outside the project's connections.
+
+A frame is a ``pyarrow.Table`` or a :class:`~.lazy.LazyQuery`: file reads and SQL steps stay lazy and
+a write streams them with one DuckDB COPY; validation, Python functions and handing a result to other
+nodes materialize it to Arrow. Python transforms get pandas.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
+import shutil
+import tempfile
 import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -29,6 +38,7 @@ from ..sql.dialect import DUCKDB
 from .lazy import LazyQuery, compose
 
 Frame = Any  # pyarrow.Table | LazyQuery
+_CONFINED_KEPT = 4  # confined databases kept per process (one per project's set of locations)
 
 
 class EmbeddedEngine:
@@ -37,10 +47,43 @@ class EmbeddedEngine:
     name = "pandas"
     dialect = DUCKDB
 
-    def __init__(self) -> None:
+    def __init__(self, *, allowed_directories: Sequence[str] | None = None) -> None:
+        """An engine; with ``allowed_directories`` its DuckDB reaches files only under those folders
+        (local paths or registered filesystem prefixes) and a private staging folder of its own."""
         # validation relies on results keeping the input's row order (DuckDB's default, made explicit)
         self._con = duckdb.connect(":memory:", config={"preserve_insertion_order": True})
         self._lock = threading.Lock()
+        self._confined: OrderedDict[frozenset[str], EmbeddedEngine] = OrderedDict()
+        self.staging: str | None = None
+        self._shown = ""
+        if allowed_directories is not None:
+            self.staging = tempfile.mkdtemp(prefix="odibi-duckdb-")
+            weakref.finalize(self, shutil.rmtree, self.staging, True)
+            folders = sorted({_folder(d) for d in (*allowed_directories, self.staging)})
+            self._shown = ", ".join(f.rstrip("/") for f in folders if f != _folder(self.staging))
+            self._con.execute(f"SET temp_directory = {DUCKDB.literal(self.staging)}")
+            self._con.execute(f"SET allowed_directories = [{', '.join(DUCKDB.literal(f) for f in folders)}]")
+            self._con.execute("SET enable_external_access = false")
+            self._con.execute("SET lock_configuration = true")
+
+    def confined(self, connections: Sequence[Any], roots: Sequence[str] = ()) -> EmbeddedEngine:
+        """An engine whose SQL reaches only ``connections`` (local folders, object stores through their
+        registered filesystems) and the local folders ``roots``; one per set of locations, reused."""
+        from .remote import protocol
+
+        folders: set[str] = set(roots)
+        for connection in connections:
+            if connection.is_local:
+                folders.update(connection.roots)
+            else:
+                folders.add(f"{protocol(connection)}://{connection.base}")
+        key = frozenset(folders)
+        with self._lock:
+            engine = self._confined.pop(key, None) or EmbeddedEngine(allowed_directories=sorted(key))
+            self._confined[key] = engine  # most recently used last; a few databases are kept
+            while len(self._confined) > _CONFINED_KEPT:
+                self._confined.popitem(last=False)
+        return engine
 
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -49,6 +92,14 @@ class EmbeddedEngine:
             cur = self._con.cursor()
         try:
             yield cur
+        except (duckdb.PermissionException, ExecutionError) as exc:
+            denied = exc if isinstance(exc, duckdb.PermissionException) else exc.__cause__
+            if not isinstance(denied, duckdb.PermissionException) or self.staging is None:
+                raise
+            raise ExecutionError(
+                f"{exc}: that location is outside the project's locations; the embedded engine's SQL reaches only "
+                f"the folders of the project's connections and its system and story folders ({self._shown}); "
+                "read the file through a connection (add one whose base_path holds it)", retryable=False) from denied
         finally:
             cur.close()
 
@@ -65,6 +116,12 @@ class EmbeddedEngine:
             return dataclasses.replace(lazy, scan_format=spec.format)
         with self.cursor() as con:
             return read_table(spec, connection, con)
+
+    def read_rejects(self, spec: ReadSpec, connection: Any) -> pa.Table | None:
+        from .readers import read_rejects
+
+        with self.cursor() as cur:
+            return read_rejects(spec, connection, cur)
 
     def write(self, frame: Frame, spec: WriteSpec, connection: Any, *, write_id: str) -> WriteOutcome:
         """Write atomically; a lazy frame bound for csv/json/parquet streams through one COPY, and
@@ -247,6 +304,18 @@ class EmbeddedEngine:
         except FileNotFoundError:
             raise ExecutionError(f"no intermediate data at {store.uri}; run the upstream node first") from None
         return pq.read_table(pa.BufferReader(data))
+
+
+def _folder(location: str) -> str:
+    """``location`` as a DuckDB allowed-directory prefix (ends with a separator, so ``/a`` is not ``/ab``)."""
+    return location if location.endswith(("/", os.sep)) else location + "/"
+
+
+def staging_folder(con: Any) -> str | None:
+    """The private local folder a confined engine's DuckDB may write (for files built before an upload)."""
+    with con.cursor() as other:  # ``con`` may hold an unfinished result
+        folder = str(other.execute("SELECT current_setting('temp_directory')").fetchone()[0])
+    return folder if os.path.basename(folder).startswith("odibi-duckdb-") else None
 
 
 def _column_names(frame: Any) -> list[str]:

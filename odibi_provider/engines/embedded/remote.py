@@ -113,17 +113,22 @@ def duckdb_urls(con: Any, connection: Any, files: list[str]) -> list[str]:
 
 def register(con: Any, connection: Any) -> str:
     """Register ``connection``'s filesystem on ``con``'s database (once) and return its protocol."""
-    protocol = f"odibi-{connection.scheme}-{connection.token}"
+    name = protocol(connection)
     with _LOCK:
-        if protocol not in _WRAPPED:
-            _WRAPPED[protocol] = _wrap(connection.filesystem(), protocol)
-        if protocol not in con.list_filesystems():
+        if name not in _WRAPPED:
+            _WRAPPED[name] = _wrap(connection.filesystem(), name)
+        if name not in con.list_filesystems():
             try:
-                con.register_filesystem(_WRAPPED[protocol])
+                con.register_filesystem(_WRAPPED[name])
             except Exception:  # another cursor of the same database registered it first
-                if protocol not in con.list_filesystems():
+                if name not in con.list_filesystems():
                     raise
-    return protocol
+    return name
+
+
+def protocol(connection: Any) -> str:
+    """The protocol ``connection``'s filesystem answers to in DuckDB (one per connection settings)."""
+    return f"odibi-{connection.scheme}-{connection.token}"
 
 
 def _wrap(fs: Any, protocol: str) -> Any:
