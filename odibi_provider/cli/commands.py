@@ -22,7 +22,9 @@ def add_extra_commands(sub: Any, project_command: Callable[[str, str], argparse.
     run = project_command("run", "run a project in-process on its engines, with a live progress display")
     run.add_argument("--select", help="node ids, pipelines, layer:NAME, tag:NAME; +x for upstream, x+ downstream")
     run.add_argument("--workers", type=int, default=4, help="nodes run in parallel (default 4)")
-    run.add_argument("--resume", action="store_true", help="re-run only what failed or was skipped last time")
+    run.add_argument("--resume", action="store_true",
+                     help="continue the last run (also a killed one) under its run id: only the nodes that did "
+                     "not complete; says so and exits 0 when there is nothing left")
     run.add_argument("--engine", choices=["pandas", "spark"], help="override every node's engine")
 
 
@@ -93,18 +95,29 @@ def show_plan(plan: Plan, style: Style, *, as_json: bool) -> int:
 
 def run(args: argparse.Namespace, style: Style, vars: dict[str, str]) -> int:
     from ..plan.cache import load_plan
-    from ..runner import run_project, select_nodes
+    from ..runner import RunContext, run_project, select_nodes
+    from ..runner.state import NothingToResume, resume_point
     from .run_display import Progress, print_summary
 
     plan = load_plan(args.path, env=args.env, vars=vars)
-    total = len(select_nodes(plan, args.select))
-    print(style(f"running {plan.project}", "bold") + f": {total} nodes, {args.workers} workers")
-    progress = Progress(total, style)
     try:
-        result = run_project(plan, select=args.select, workers=args.workers, resume=args.resume,
-                             engine=args.engine, progress=progress)
-    finally:
-        progress.close()
+        if args.resume:
+            last, nodes = resume_point(plan, RunContext(plan=plan).system_store, args.select)
+            total = len(nodes)
+            print(style(f"resuming run {last.run_id} of {plan.project}", "bold")
+                  + f": {total} of {len(last.selected)} nodes left, {args.workers} workers")
+        else:
+            total = len(select_nodes(plan, args.select))
+            print(style(f"running {plan.project}", "bold") + f": {total} nodes, {args.workers} workers")
+        progress = Progress(total, style)
+        try:
+            result = run_project(plan, select=args.select, workers=args.workers, resume=args.resume,
+                                 engine=args.engine, progress=progress)
+        finally:
+            progress.close()
+    except NothingToResume as exc:  # the data is complete: not a failure (a scheduler's retry ends here)
+        print(style("note: ", "yellow", "bold") + str(exc))
+        return 0
     print_summary(result, style)
     return 0 if result.ok else 1
 

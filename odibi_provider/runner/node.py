@@ -9,10 +9,11 @@ import traceback
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ..connections.masking import mask_secrets
 from ..engines.base import Engine, ValidationOutcome, WriteOutcome
 from ..errors import ExecutionError, OdibiError
 from ..hooks.events import Event
-from ..plan.model import Plan, PlanNode
+from ..plan.model import Plan, PlanNode, ReadSpec, WriteSpec
 from ..story.record import mask_sample
 from .context import Handoff, RunContext
 from .failures import is_retryable
@@ -48,6 +49,8 @@ class Trace:
     validation: ValidationOutcome | None = None
     quarantine_target: str | None = None
     write: WriteOutcome | None = None
+    rows_rejected: int = 0
+    warnings: list[str] = field(default_factory=list)
 
 
 def run_node(plan: Plan, node_id: str, context: RunContext | None = None) -> NodeResult:
@@ -68,8 +71,8 @@ def run_node(plan: Plan, node_id: str, context: RunContext | None = None) -> Nod
             if attempt < attempts and is_retryable(exc):
                 delay = node.retry.delay(attempt) if node.retry else 0
                 log.warning("node %s failed (attempt %d/%d), retrying in %.1fs: %s", node.id, attempt, attempts,
-                            delay, exc)
-                _emit(ctx, "node_retry", node, attempt=attempt, error=str(exc))
+                            delay, mask_secrets(str(exc)))
+                _emit(ctx, "node_retry", node, attempt=attempt, error=mask_secrets(str(exc)))
                 time.sleep(delay)
             else:
                 break
@@ -91,6 +94,7 @@ def _execute(ctx: RunContext, node: PlanNode, trace: Trace) -> None:
             trace.rows_in[name] = rows
     if node.read is not None:
         frame = engine.read(node.read, ctx.connection(node.read.connection))
+        _rejects(ctx, node, engine, node.read, trace)
         frame = apply_incremental(ctx, node, engine, frame)
         trace.input_schemas["read"] = tuple(engine.schema(frame))
         if (rows := engine.known_count(frame)) is not None:
@@ -103,7 +107,12 @@ def _execute(ctx: RunContext, node: PlanNode, trace: Trace) -> None:
     consumers = bool(ctx.plan.downstream(node.id))
     if node.write is not None:
         connection = ctx.connection(node.write.connection)
+        had_rows = _has_rows(engine, node.write, connection)
         trace.write = engine.write(frame, node.write, connection, write_id=ctx.write_id(node.id))
+        if had_rows and trace.write.rows_written == 0 and not trace.write.skipped:
+            _warn(ctx, node, trace, "empty_overwrite", f"the overwrite replaced the non-empty dataset at "
+                  f"'{trace.write.location}' with 0 rows; check the input, or add a volume_drop test to fail "
+                  "such runs")
         trace.rows_out = trace.write.frame_rows if trace.write.frame_rows is not None else engine.count(frame)
         save_mark(ctx, node, engine, frame)
         output = engine.handoff(frame, node.write, connection) if consumers else frame
@@ -120,6 +129,49 @@ def _execute(ctx: RunContext, node: PlanNode, trace: Trace) -> None:
         ctx.memory[node.id] = Handoff(engine.name, output)
 
 
+def _rejects(ctx: RunContext, node: PlanNode, engine: Engine, spec: ReadSpec, trace: Trace) -> None:
+    """Count the rows ``ignore_errors`` dropped from the read, and append them to the quarantine target."""
+    if not spec.options.get("ignore_errors"):
+        return
+    rejected = engine.read_rejects(spec, ctx.connection(spec.connection))
+    trace.rows_rejected = engine.count(rejected) if rejected is not None else 0
+    if not trace.rows_rejected:
+        return
+    where = "no quarantine target, so they are not kept"
+    if node.quarantine is not None:
+        where = f"written to {_quarantine(ctx, node, engine, rejected, trace, 'rejects')}"
+    _warn(ctx, node, trace, "rows_rejected", f"ignore_errors dropped {trace.rows_rejected} malformed row(s) "
+          f"from the read ({where})", rows=trace.rows_rejected)
+
+
+def _quarantine(ctx: RunContext, node: PlanNode, engine: Engine, rows: Any, trace: Trace, part: str) -> str:
+    """Append ``rows`` to the node's quarantine target; return where they went. The target collects rows of
+    different shapes (validation splits carry the data's columns, reader rejects the raw line), so new
+    columns are merged into it (``merge_schema``); a column whose type changed still fails."""
+    assert node.quarantine is not None
+    target = replace(node.quarantine, merge_schema=True)
+    written = engine.write(rows, target, ctx.connection(target.connection), write_id=f"{ctx.write_id(node.id)}:{part}")
+    trace.quarantine_target = written.location
+    return written.location
+
+
+def _has_rows(engine: Engine, write: WriteSpec, connection: Any) -> bool:
+    """Before an overwrite: does the file dataset hold at least one row? (one cheap lazy probe)"""
+    if write.mode != "overwrite" or write.format not in ("csv", "json", "parquet") or not write.path:
+        return False
+    try:
+        target = engine.read(ReadSpec(write.connection, write.format, path=write.path), connection)
+        return engine.count(engine.sql("SELECT 1 AS probe FROM df LIMIT 1", {"df": target})) > 0
+    except Exception:  # noqa: BLE001 (no readable dataset yet: nothing to replace)
+        return False
+
+
+def _warn(ctx: RunContext, node: PlanNode, trace: Trace, kind: str, message: str, **values: Any) -> None:
+    log.warning("node %s: %s", node.id, message)
+    trace.warnings.append(message)
+    _emit(ctx, "node_warning", node, error=message, details={"kind": kind}, **values)
+
+
 def _validate(ctx: RunContext, node: PlanNode, engine: Engine, frame: Any, trace: Trace) -> Any:
     outcome = engine.validate(frame, node.tests)
     trace.validation = outcome
@@ -129,9 +181,7 @@ def _validate(ctx: RunContext, node: PlanNode, engine: Engine, frame: Any, trace
         _emit(ctx, "validation_failed", node, rows=test.failed_rows, error=test.message,
               details={"test": test.name, "type": test.type, "on_fail": test.on_fail})
     if outcome.quarantined is not None and outcome.quarantined_rows and node.quarantine is not None:
-        written = engine.write(outcome.quarantined, node.quarantine, ctx.connection(node.quarantine.connection),
-                               write_id=ctx.write_id(node.id) + ":quarantine")
-        trace.quarantine_target = written.location
+        _quarantine(ctx, node, engine, outcome.quarantined, trace, "quarantine")
     blocking = outcome.blocking_failures
     if blocking:
         messages = "; ".join(f"{t.name}: {t.message}" for t in blocking)
@@ -142,7 +192,8 @@ def _validate(ctx: RunContext, node: PlanNode, engine: Engine, frame: Any, trace
 def _result(ctx: RunContext, node: PlanNode, trace: Trace, error: Exception | None, attempts: int) -> NodeResult:
     """The node's record: everything the story, hosts and hooks show comes from here."""
     tests = trace.validation.tests if trace.validation else ()
-    status = "failed" if error else ("warning" if any(not t.passed for t in tests) else "success")
+    warned = any(not t.passed for t in tests) or trace.warnings
+    status = "failed" if error else ("warning" if warned else "success")
     dataset = ctx.plan.dataset(node.dataset) if node.dataset else None
     return NodeResult(
         node_id=node.id, status=status, pipeline=node.pipeline, layer=node.layer, engine=node.engine,
@@ -150,16 +201,27 @@ def _result(ctx: RunContext, node: PlanNode, trace: Trace, error: Exception | No
         rows_in=dict(trace.rows_in), input_schemas=dict(trace.input_schemas), rows_out=trace.rows_out,
         schema_in=trace.schema_in, schema_out=trace.schema_out, steps=tuple(trace.steps), tests=tuple(tests),
         quarantined_rows=trace.validation.quarantined_rows if trace.validation else 0,
-        quarantine_target=trace.quarantine_target, write=trace.write,
+        quarantine_target=trace.quarantine_target, write=trace.write, rows_rejected=trace.rows_rejected,
+        warnings=tuple(trace.warnings),
         dataset_uri=dataset.uri if dataset else None,
         sample=tuple(mask_sample(trace.sample, node.sensitive)),
-        error=_message(error) if error else None, error_type=type(error).__name__ if error else None,
-        traceback="".join(traceback.format_exception(error))[-8000:] if error else None,
+        error=mask_secrets(_message(error)) if error else None, error_type=type(error).__name__ if error else None,
+        traceback=mask_secrets("".join(traceback.format_exception(error)))[-8000:] if error else None,
         retryable=is_retryable(error) if error else None)
 
 
 def _message(error: BaseException) -> str:
-    return str(error) if isinstance(error, OdibiError) else f"{type(error).__name__}: {error}"
+    """The error as users read it; a DuckDB csv error deeper in the chain adds its file, line and fix."""
+    text = str(error) if isinstance(error, OdibiError) else f"{type(error).__name__}: {error}"
+    cause = error.__cause__
+    while cause is not None and "CSV Error on Line" not in str(cause):
+        cause = cause.__cause__
+    if cause is None or cause is error:
+        return text
+    from ..engines.embedded.readers import csv_error
+
+    detail = csv_error(cause)
+    return text if detail in text else f"{text} ({detail})"
 
 
 def _emit(ctx: RunContext, kind: str, node: PlanNode, **values: Any) -> None:

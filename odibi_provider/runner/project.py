@@ -9,7 +9,6 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
-from ..errors import OdibiError
 from ..hooks.events import Event, event_type
 from ..hooks.manager import HookManager
 from ..plan.cache import load_plan
@@ -18,7 +17,7 @@ from .context import RunContext
 from .node import run_node
 from .results import NodeResult, RunResult
 from .selection import select_nodes
-from .state import load_last_run, save_last_run
+from .state import RunRecorder, resume_point
 from .story_io import story_writer
 from .views import node_event
 
@@ -32,23 +31,27 @@ def run_project(path: str | Path | Plan, *, env: str | None = None, select: str 
                 progress: Progress | None = None) -> RunResult:
     """Run the project at ``path`` (or a compiled Plan) and return per-node results.
 
-    ``resume=True`` continues the last run of this project: same run id, only the nodes that did not
-    succeed. ``progress(node_id, state, result)`` is called with state ``start`` and ``done``.
+    Run state is recorded as the run starts and as each node completes, so ``resume=True`` continues the
+    last started run of this project (also one killed midway): same run id, only the nodes of its selection
+    (within ``select``) that did not complete. It raises :class:`~odibi_provider.runner.state.NothingToResume`,
+    changing nothing, when no node is left. ``progress(node_id, state, result)`` is called with state
+    ``start`` and ``done``.
     """
     plan = path if isinstance(path, Plan) else load_plan(path, env=env, vars=vars)
     ctx = RunContext(plan=plan, hooks=hooks or HookManager(), engine_override=engine)
-    selected = select_nodes(plan, select)
-    if resume:
-        selected = _resume(ctx, selected)
+    recorder = _resume(ctx, select) if resume else RunRecorder(
+        ctx.system_store, run_id=ctx.run_id, project=plan.project, selected=select_nodes(plan, select))
+    selected = recorder.to_run
+    recorder.start()
     started = time.time()
     _emit(ctx, "pipeline_start", selected, details={"nodes": len(selected)})
-    results = _Scheduler(ctx, selected, max(1, workers), progress).run()
+    results = _Scheduler(ctx, selected, max(1, workers), progress, recorder.node).run()
     run = RunResult(run_id=ctx.run_id, project=plan.project, results=tuple(results),
                     duration_s=time.time() - started,
                     ignored_failures=tuple(r.node_id for r in results
                                            if r.status == "failed" and plan.node(r.node_id).on_error == "ignore"))
     run = _finish_story(ctx, run)
-    save_last_run(ctx.system_store, run, selected)
+    recorder.finish()
     if run.ok:
         _emit(ctx, "pipeline_complete", selected, duration_s=run.duration_s, details={"completed": len(run.completed)})
     else:
@@ -56,20 +59,20 @@ def run_project(path: str | Path | Plan, *, env: str | None = None, select: str 
     return run
 
 
-def _resume(ctx: RunContext, selected: list[str]) -> list[str]:
-    last = load_last_run(ctx.system_store)
-    if last is None or last.get("project") != ctx.plan.project:
-        raise OdibiError("nothing to resume: this project has no previous run; run it without --resume")
-    ctx.run_id = last["run_id"]
-    done = {node for node, status in last["status"].items() if status in ("success", "warning")}
-    return [n for n in selected if n not in done]
+def _resume(ctx: RunContext, select: str | Iterable[str] | None) -> RunRecorder:
+    """The recorder of the last started run, continued under its run id with the nodes it has left."""
+    last, remaining = resume_point(ctx.plan, ctx.system_store, select)
+    ctx.run_id = last.run_id
+    return RunRecorder(ctx.system_store, run_id=last.run_id, project=last.project, selected=last.selected,
+                       status=last.status, to_run=remaining)
 
 
 class _Scheduler:
     """Submits nodes whose upstreams are done; applies each node's ``on_error``."""
 
-    def __init__(self, ctx: RunContext, selected: list[str], workers: int, progress: Progress | None) -> None:
-        self.ctx, self.workers, self.progress = ctx, workers, progress
+    def __init__(self, ctx: RunContext, selected: list[str], workers: int, progress: Progress | None,
+                 record: Callable[[NodeResult], None]) -> None:
+        self.ctx, self.workers, self.progress, self.record = ctx, workers, progress, record
         self.selected = set(selected)
         self.order = selected
         plan = ctx.plan
@@ -87,7 +90,7 @@ class _Scheduler:
             while True:
                 for node_id in self._ready(running, self.workers - len(running)):
                     self._notify(node_id, "start", None)
-                    running[pool.submit(run_node, self.ctx.plan, node_id, self.ctx)] = node_id
+                    running[pool.submit(self._run_node, node_id)] = node_id
                 if not running:
                     break
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -105,6 +108,12 @@ class _Scheduler:
             self.waiting.pop(node_id)
         self.order = [n for n in self.order if n not in ready]
         return ready
+
+    def _run_node(self, node_id: str) -> NodeResult:
+        """In a worker: the node, then the durable record of how it ended (before any downstream starts)."""
+        result = run_node(self.ctx.plan, node_id, self.ctx)
+        self.record(result)
+        return result
 
     def _complete(self, node_id: str, result: NodeResult) -> None:
         self.results.append(result)

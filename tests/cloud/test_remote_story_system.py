@@ -123,7 +123,8 @@ def test_story_state_marks_and_intermediates_land_in_the_store_and_resume_finds_
     assert resumed.run_id == first.run_id and resumed.ok
     assert [r.node_id for r in resumed.results] == ["p.explode"], "load's intermediate is read from the store"
     assert (project.parent / "out" / "exploded.csv").read_text().split() == ["n", "1", "2", "3"]
-    assert system.child("runs", "last.json").read_json()["status"] == {"p.explode": "success"}
+    assert system.child("runs", "last.json").read_json()["status"] == {
+        "p.load": "success", "p.explode": "success", "p.events": "success"}
     assert story.child("nodes", "p.explode.json").read_json()["status"] == "success"
 
     again = run_project(project)
