@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from ..engines.sql.library_core import SIGNATURES as CORE_SIGNATURES
+from ..engines.sql.library_relational import SIGNATURES as RELATIONAL_SIGNATURES
+
 
 class BuiltinSignature(NamedTuple):
     required: tuple[str, ...]
@@ -26,9 +29,11 @@ BUILTIN_TRANSFORMERS: dict[str, BuiltinSignature] = {
     "select_columns": BuiltinSignature(("columns",)),
     "drop_columns": BuiltinSignature(("columns",)),
     "deduplicate": BuiltinSignature(("keys",), ("order_by",)),
-    "join": BuiltinSignature(("right_dataset", "on"), ("how", "select")),
+    "join": BuiltinSignature(("right_dataset",), ("on", "how", "select", "prefix")),
     "union": BuiltinSignature(("datasets",), ("by_name", "distinct")),
     "aggregate": BuiltinSignature(("group_by", "aggregations")),
     "sort": BuiltinSignature(("by",), ("ascending",)),
     "fill_nulls": BuiltinSignature(("values",)),
 }
+BUILTIN_TRANSFORMERS.update({name: BuiltinSignature(*sig) for name, sig in CORE_SIGNATURES.items()})
+BUILTIN_TRANSFORMERS.update({name: BuiltinSignature(*sig) for name, sig in RELATIONAL_SIGNATURES.items()})

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .._suggest import did_you_mean, known
+from ..engines.sql.library_core import PARAM_SHAPES as CORE_SHAPES
+from ..engines.sql.library_relational import PARAM_SHAPES as RELATIONAL_SHAPES
 from ..errors import OdibiError
 from ..manifest.models import NodeConfig
 from ..manifest.sql_text import one_query, table_names
@@ -112,8 +114,8 @@ def _check_ascending(p: Any, key: str) -> None:
 def _check_how(p: Any, key: str) -> None:
     from ..engines.sql.transformers import JOINS
 
-    if p.params[key] not in JOINS:
-        p.fail(key, f"expected one of {', '.join(JOINS)}, got {p.params[key]!r}")
+    if p.params[key] not in (*JOINS, "cross"):
+        p.fail(key, f"expected one of {', '.join(JOINS)}, cross, got {p.params[key]!r}")
 
 
 PARAM_SHAPES: dict[str, dict[str, Callable[[Any, str], object]]] = {
@@ -125,7 +127,8 @@ PARAM_SHAPES: dict[str, dict[str, Callable[[Any, str], object]]] = {
     "drop_columns": {"columns": _names},
     "deduplicate": {"keys": _names,
                     "order_by": lambda p, k: p.names(k) if isinstance(p.params[k], list) else p.text(k)},
-    "join": {"right_dataset": lambda p, k: p.text(k), "on": _names, "how": _check_how, "select": _names},
+    "join": {"right_dataset": lambda p, k: p.text(k), "on": _names, "how": _check_how, "select": _names,
+             "prefix": lambda p, k: p.text(k)},
     "union": {"datasets": _names, "by_name": lambda p, k: p.flag(k, True), "distinct": lambda p, k: p.flag(k, True)},
     "aggregate": {"group_by": lambda p, k: p.names(k, allow_empty=True), "aggregations": lambda p, k: p.mapping(k)},
     "sort": {"by": _names, "ascending": _check_ascending},
@@ -133,6 +136,8 @@ PARAM_SHAPES: dict[str, dict[str, Callable[[Any, str], object]]] = {
 }
 """Each built-in's param checks, run on the shapes (not the columns) with the engines' own
 :class:`~odibi_provider.engines.params.Params` accessors, so validate and the run say the same."""
+PARAM_SHAPES.update(CORE_SHAPES)  # Odibi's SQL core set
+PARAM_SHAPES.update(RELATIONAL_SHAPES)  # Odibi's relational and advanced set
 
 
 def _check_params(entry: Entry, report: Report) -> None:

@@ -48,7 +48,7 @@ def _problems(make_project, node_yaml: str) -> list[Problem]:
     pytest.param("params: {by: [a], ascending: \"yes\"}\n        transformer: sort", "params.ascending",
                  "expected true/false or a list", id="ascending not a flag"),
     pytest.param("params: {right_dataset: customers, \"on\": id, how: outer}\n        transformer: join", "params.how",
-                 "expected one of inner, left, right, full, semi, anti, got 'outer'", id="join how"),
+                 "expected one of inner, left, right, full, semi, anti, cross, got 'outer'", id="join how"),
 ])
 def test_node_problems_are_located(make_project, node_yaml, path, message):
     problems = _problems(make_project, node_yaml)

@@ -184,6 +184,61 @@ class Dialect:
         """A relation by name (``df`` as it is, others quoted)."""
         return name if name == "df" else self.ident(name)
 
+    # Odibi's core library (:mod:`.library_core`) ------------------------------------------------
+    no_order: ClassVar[str] = "1"  # an ORDER BY for a window that needs one but has no order
+
+    def is_text(self, type_name: str) -> bool:
+        return type_family(type_name) == "text"
+
+    def sample(self, source: str, fraction: float, seed: int | None) -> str:
+        """Rows of ``source``, each kept with probability ``fraction`` (repeatable with ``seed``)."""
+        return f"SELECT * FROM {source} WHERE rand({'' if seed is None else seed}) < {fraction!r}"
+
+    def day_diff(self, start: str, end: str) -> str:
+        """Calendar days from ``start`` to ``end``."""
+        return f"datediff({end}, {start})"
+
+    def second_diff(self, start: str, end: str) -> str:
+        """Whole seconds from ``start`` to ``end``."""
+        return f"(unix_timestamp({end}) - unix_timestamp({start}))"
+
+    def convert_timezone(self, expr: str, source_tz: str, target_tz: str) -> str:
+        """The wall-clock timestamp ``expr`` in ``source_tz`` as wall-clock time in ``target_tz``."""
+        ntz = f"from_utc_timestamp(to_utc_timestamp({expr}, {self.string(source_tz)}), {self.string(target_tz)})"
+        return f"CAST({ntz} AS TIMESTAMP_NTZ)"
+
+    # library transformers (``library_relational``) -------------------------------------------------
+    def explode(self, expr: str, outer: bool) -> str:
+        """A select-list item with one row per element of the list ``expr`` (``outer``: an empty or null
+        list gives one row with null)."""
+        return f"{'explode_outer' if outer else 'explode'}({expr})"
+
+    def regex_replace(self, expr: str, pattern: str, replacement: str) -> str:
+        """Every match of ``pattern`` in ``expr`` replaced (both literals)."""
+        return f"regexp_replace({expr}, {pattern}, {replacement})"
+
+    def sha256(self, expr: str) -> str:
+        return f"sha2({expr}, 256)"
+
+    def hex_to_bigint(self, expr: str) -> str:
+        """Hex text (at most 15 digits) as a BIGINT."""
+        return f"CAST(conv({expr}, 16, 10) AS BIGINT)"
+
+    def json_text(self, expr: str, path: str) -> str:
+        """The JSON value at ``path`` (a literal such as ``'$.a'``) in the JSON text ``expr``, as text."""
+        return f"get_json_object({expr}, {path})"
+
+    def epoch_seconds(self, expr: str) -> str:
+        return f"unix_timestamp({expr})"
+
+    def first_value(self, expr: str) -> str:
+        """An aggregate: some non-null value of ``expr``."""
+        return f"first({expr}, TRUE)"
+
+    def series(self, start: str, stop: str, step: str) -> str:
+        """The list ``start``, ``start + step``, ... up to ``stop`` (timestamps and an interval step)."""
+        return f"sequence({start}, {stop}, {step})"
+
 
 class DuckDBDialect(Dialect):
     """DuckDB: double-quoted names, QUALIFY, ``* EXCLUDE``, ``UNION BY NAME``, nulls last by default."""
@@ -216,6 +271,45 @@ class DuckDBDialect(Dialect):
                       op: str) -> str:
         return f" {op} BY NAME ".join(f"SELECT * FROM {self.relation(name)}" for name in sources)
 
+    def sample(self, source: str, fraction: float, seed: int | None) -> str:
+        if seed is None:
+            return f"SELECT * FROM {source} WHERE random() < {fraction!r}"
+        return f"SELECT * FROM {source} USING SAMPLE {fraction * 100!r} PERCENT (bernoulli, {seed})"
+
+    def day_diff(self, start: str, end: str) -> str:
+        return f"date_diff('day', {start}, {end})"
+
+    def second_diff(self, start: str, end: str) -> str:
+        return f"date_diff('second', {start}, {end})"
+
+    def convert_timezone(self, expr: str, source_tz: str, target_tz: str) -> str:
+        source, target = self.string(source_tz), self.string(target_tz)
+        return f"(CAST({expr} AS TIMESTAMP) AT TIME ZONE {source}) AT TIME ZONE {target}"
+
+    def explode(self, expr: str, outer: bool) -> str:
+        return f"unnest(CASE WHEN len({expr}) > 0 THEN {expr} ELSE [NULL] END)" if outer else f"unnest({expr})"
+
+    def regex_replace(self, expr: str, pattern: str, replacement: str) -> str:
+        return f"regexp_replace({expr}, {pattern}, {replacement}, 'g')"
+
+    def sha256(self, expr: str) -> str:
+        return f"sha256({expr})"
+
+    def hex_to_bigint(self, expr: str) -> str:
+        return f"CAST('0x' || {expr} AS BIGINT)"
+
+    def json_text(self, expr: str, path: str) -> str:
+        return f"json_extract_string({expr}, {path})"
+
+    def epoch_seconds(self, expr: str) -> str:
+        return f"epoch({expr})"
+
+    def first_value(self, expr: str) -> str:
+        return f"any_value({expr})"
+
+    def series(self, start: str, stop: str, step: str) -> str:
+        return f"generate_series({start}, {stop}, {step})"
+
 
 class SparkDialect(Dialect):
     """Spark SQL: backquoted names, backslash escapes in strings, STRING/INT, ``RLIKE``, nulls first."""
@@ -240,17 +334,18 @@ def type_family(type_name: str) -> str:
     return next((family for family, names in _FAMILIES.items() if base in names), "other")
 
 
-def split_terms(text: str) -> list[str]:
-    """Split a SQL list on top-level commas (not inside parentheses, brackets or quotes)."""
+def split_terms(text: str, *, opening: str = "([", closing: str = ")]") -> list[str]:
+    """Split a SQL list on top-level commas (not inside parentheses, brackets or quotes; a type list
+    passes ``<``/``>`` too)."""
     terms, depth, quote, start = [], 0, "", 0
     for i, char in enumerate(text):
         if quote:
             quote = "" if char == quote else quote
         elif char in "'\"`":
             quote = char
-        elif char in "([":
+        elif char in opening:
             depth += 1
-        elif char in ")]":
+        elif char in closing:
             depth -= 1
         elif char == "," and depth == 0:
             terms.append(text[start:i].strip())

@@ -16,6 +16,7 @@ from ...errors import ExecutionError
 from ...plan.builtins import BUILTIN_TRANSFORMERS
 from ...plan.frozen import FrozenMap
 from ..params import Params
+from . import library_core, library_relational
 from .dialect import TYPE_ALIASES, Dialect
 
 JOINS = ("inner", "left", "right", "full", "semi", "anti")
@@ -125,28 +126,36 @@ def _order_terms(p: SqlParams) -> list[str]:
 def join(p: SqlParams) -> str:
     """Join ``df`` with the dataset ``right_dataset`` on the shared key column(s) ``on``.
 
-    ``how``: inner (default), left, right, full, semi or anti. Keys appear once (the right key for right
-    joins, coalesced for full); a right column whose name the left has gets the suffix ``_right``;
-    ``select`` keeps the named outputs.
+    ``how``: left (the default, as in Odibi), inner, right, full, semi, anti or cross (no ``on``). Keys appear
+    once (the right key for right joins, coalesced for full); a right column whose name the left has becomes
+    ``{prefix}_{column}``, where ``prefix`` defaults to ``right_dataset`` (Odibi's naming); ``select`` keeps the
+    named outputs.
     YAML: ``transformer: join`` / ``params: {right_dataset: customers, on: customer_id, how: left}``
     """
     right = p.text("right_dataset")
     right_cols = p.relation(right, "right_dataset")
-    if (how := p.params.get("how", "inner")) not in JOINS:
-        p.fail("how", f"expected one of {', '.join(JOINS)}, got {how!r}")
-    keys = p.column_list("on")
+    if (how := p.params.get("how", "left")) not in (*JOINS, "cross"):
+        p.fail("how", f"expected one of {', '.join(JOINS)}, cross, got {how!r}")
+    if how == "cross" and p.params.get("on") is not None:
+        p.fail("on", "a cross join has no keys; remove 'on' or choose another 'how'")
+    if how != "cross" and p.params.get("on") is None:
+        p.fail("on", f"a {how} join needs its key column(s) in 'on' (only how: cross has none)")
+    keys = [] if how == "cross" else p.column_list("on")
     right_keys = [p.column(key, "on", of=right_cols, where=right) for key in keys]
-    out = _join_outputs(p, right_cols, dict(zip(keys, right_keys, strict=True)), how)
+    if (prefix := p.params.get("prefix")) is not None and (not isinstance(prefix, str) or not prefix):
+        p.fail("prefix", f"expected a non-empty name prefix, got {prefix!r}")
+    out = _join_outputs(p, right_cols, dict(zip(keys, right_keys, strict=True)), how, prefix or right)
     if "select" in p.params and p.params["select"] is not None:
         out = {name: out[name] for name in p.column_list("select", of=list(out))}
     condition = " AND ".join(f"l.{p.ident(k)} = r.{p.ident(rk)}" for k, rk in zip(keys, right_keys, strict=True))
     kind = {"semi": p.dialect.semi_join, "anti": p.dialect.anti_join, "full": "FULL OUTER JOIN"}.get(
         how, f"{how.upper()} JOIN")
     cols = ", ".join(f"{expr} AS {p.ident(name)}" for name, expr in out.items())
-    return f"SELECT {cols} FROM df AS l {kind} {p.ident(right)} AS r ON {condition}"
+    return f"SELECT {cols} FROM df AS l {kind} {p.ident(right)} AS r" + (f" ON {condition}" if keys else "")
 
 
-def _join_outputs(p: SqlParams, right: list[str], keys: Mapping[str, str], how: str) -> dict[str, str]:
+def _join_outputs(p: SqlParams, right: list[str], keys: Mapping[str, str], how: str,
+                  prefix: str) -> dict[str, str]:
     """Output column name -> SQL expression of a join, in left-then-right order."""
     by_lower = {k.lower(): rk for k, rk in keys.items()}
     out = {}
@@ -161,7 +170,7 @@ def _join_outputs(p: SqlParams, right: list[str], keys: Mapping[str, str], how: 
     taken = {c.lower() for c in p.columns}
     for col in right:
         if col.lower() not in by_lower:
-            out[f"{col}_right" if col.lower() in taken else col] = f"r.{p.ident(col)}"
+            out[f"{prefix}_{col}" if col.lower() in taken else col] = f"r.{p.ident(col)}"
     return out
 
 
@@ -184,11 +193,13 @@ def union(p: SqlParams) -> str:
 
 
 def aggregate(p: SqlParams) -> str:
-    """Group by ``group_by`` (an empty list aggregates the whole table) and compute ``aggregations``.
+    """Group by ``group_by`` (an empty list aggregates the whole table) and compute ``aggregations``: output
+    name -> SQL, or Odibi's column -> sum/count/avg/min/max/first (the output keeps the column's name).
     YAML: ``transformer: aggregate`` / ``params: {group_by: [store_id], aggregations: {revenue: "sum(amount)"}}``
     """
     groups = list(map(p.ident, p.column_list("group_by", allow_empty=True)))
-    aggs = [f"({expr}) AS {p.ident(name)}" for name, expr in p.mapping("aggregations").items()]
+    odibi = library_relational.aggregate_functions(p)  # Odibi's {column: sum} form
+    aggs = [f"({expr}) AS {p.ident(name)}" for name, expr in (odibi or p.mapping("aggregations")).items()]
     sql = p.select(groups + aggs)
     return sql + f" GROUP BY {', '.join(groups)}" if groups else sql
 
@@ -227,6 +238,8 @@ TRANSFORMERS: dict[str, Callable[[SqlParams], str]] = {
     "deduplicate": deduplicate, "join": join, "union": union, "aggregate": aggregate, "sort": sort,
     "fill_nulls": fill_nulls,
 }
+TRANSFORMERS.update(library_core.TRANSFORMERS)  # Odibi's SQL core set
+TRANSFORMERS.update(library_relational.LIBRARY)  # Odibi's relational and advanced set
 
 
 def build_sql(dialect: Dialect, name: str, params: Mapping[str, Any], columns: Sequence[str],

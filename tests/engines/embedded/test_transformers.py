@@ -67,9 +67,9 @@ ROWS = [
                  [(10, 1, 5.0), (20, 2, 7.5), (30, 1, 2.0)], id="aggregate"),
     pytest.param("aggregate", {"group_by": [], "aggregations": {"n": "count(*)"}}, [(4,)],
                  id="aggregate the whole table"),
-    pytest.param("join", {"right_dataset": "customers", "on": "customer_id"},
+    pytest.param("join", {"right_dataset": "customers", "on": "customer_id", "how": "inner"},
                  [(1, 10, 5.0, "paid", "ann", 1), (2, 20, None, "open", "bo", 2), (2, 20, 7.5, "paid", "bo", 2)],
-                 id="join inner, clashing right column suffixed"),
+                 id="join inner, clashing right column named after the dataset"),
     pytest.param("join", {"right_dataset": "customers", "on": ["customer_id"], "how": "left",
                           "select": ["order_id", "name"]},
                  [(1, "ann"), (2, "bo"), (2, "bo"), (3, None)], id="join left with select"),
@@ -93,7 +93,7 @@ def test_transformer_rows(engine: Any, name: str, params: dict[str, Any], expect
 
 def test_join_column_names(engine: Any) -> None:
     result = apply(engine, "join", {"right_dataset": "customers", "on": "customer_id"})
-    assert result.column_names == ["order_id", "customer_id", "amount", "status", "name", "amount_right"]
+    assert result.column_names == ["order_id", "customer_id", "amount", "status", "name", "customers_amount"]
 
 
 def test_derive_columns_replaces_in_place_and_appends(engine: Any) -> None:

@@ -49,9 +49,9 @@ ROWS = [
     pytest.param("aggregate", {"group_by": ["customer_id"], "aggregations": {"n": "count(*)", "total": "sum(amount)"}},
                  [(10, 1, 5.0), (20, 2, 7.5), (30, 1, 2.0)], id="aggregate"),
     pytest.param("aggregate", {"group_by": [], "aggregations": {"n": "count(*)"}}, [(4,)], id="aggregate all"),
-    pytest.param("join", {"right_dataset": "customers", "on": "customer_id"},
+    pytest.param("join", {"right_dataset": "customers", "on": "customer_id", "how": "inner"},
                  [(1, 10, 5.0, "paid", "ann", 1), (2, 20, None, "open", "bo", 2), (2, 20, 7.5, "paid", "bo", 2)],
-                 id="join inner, clashing right column suffixed"),
+                 id="join inner, clashing right column named after the dataset"),
     pytest.param("join", {"right_dataset": "customers", "on": "customer_id", "how": "right",
                           "select": ["customer_id", "order_id"]},
                  [(10, 1), (20, 2), (20, 2), (40, None)], id="join right takes the right key"),
@@ -75,7 +75,7 @@ def test_transformer_rows(engine: Any, name: str, params: dict[str, Any], expect
 def test_column_shapes(sail_engine: Any) -> None:
     engine = sail_engine
     joined = apply(engine, "join", {"right_dataset": "customers", "on": "customer_id"})
-    assert joined.columns == ["order_id", "customer_id", "amount", "status", "name", "amount_right"]
+    assert joined.columns == ["order_id", "customer_id", "amount", "status", "name", "customers_amount"]
     derived = apply(engine, "derive_columns", {"derivations": {"amount": "coalesce(amount, 0) * 2", "big": "amount > 5"}})
     assert derived.columns == ["order_id", "customer_id", "amount", "status", "big"]
     assert apply(engine, "rename_columns", {"mapping": {"status": "state", "order_id": "id"}}).columns == [

@@ -10,6 +10,8 @@ from odibi_provider.engines.sql.dialect import DUCKDB, SPARK
 from odibi_provider.engines.sql.transformers import TRANSFORMERS, build_sql
 from odibi_provider.errors import ExecutionError
 from odibi_provider.plan.builtins import BUILTIN_TRANSFORMERS
+from tests.engines.sql.test_library_core_sql import GOLDEN as CORE_GOLDEN
+from tests.engines.sql.test_library_relational_sql import GOLDEN as RELATIONAL_GOLDEN
 
 COLUMNS = ["id", "name", "amount"]
 RELATIONS = {"other": ["ID", "extra"]}
@@ -51,9 +53,9 @@ GOLDEN = [
                  id="deduplicate by an order_by list: columns quoted, nulls last unless told"),
     pytest.param("join", {"right_dataset": "other", "on": "id"},
                  'SELECT l."id" AS "id", l."name" AS "name", l."amount" AS "amount", r."extra" AS "extra" '
-                 'FROM df AS l INNER JOIN "other" AS r ON l."id" = r."ID"',
+                 'FROM df AS l LEFT JOIN "other" AS r ON l."id" = r."ID"',
                  "SELECT l.`id` AS `id`, l.`name` AS `name`, l.`amount` AS `amount`, r.`extra` AS `extra` "
-                 "FROM df AS l INNER JOIN `other` AS r ON l.`id` = r.`ID`", id="join inner"),
+                 "FROM df AS l LEFT JOIN `other` AS r ON l.`id` = r.`ID`", id="join is left by default, as in Odibi"),
     pytest.param("join", {"right_dataset": "other", "on": "id", "how": "right", "select": ["id", "extra"]},
                  'SELECT r."ID" AS "id", r."extra" AS "extra" FROM df AS l RIGHT JOIN "other" AS r ON l."id" = r."ID"',
                  "SELECT r.`ID` AS `id`, r.`extra` AS `extra` FROM df AS l RIGHT JOIN `other` AS r ON l.`id` = r.`ID`",
@@ -92,7 +94,7 @@ def test_golden_sql(name: str, params: dict[str, Any], duckdb: str, spark: str) 
 
 
 def test_every_builtin_has_a_golden_case_and_a_yaml_example() -> None:
-    assert set(TRANSFORMERS) == set(BUILTIN_TRANSFORMERS) == {case.values[0] for case in GOLDEN}
+    assert set(TRANSFORMERS) == set(BUILTIN_TRANSFORMERS) == {case.values[0] for case in GOLDEN + CORE_GOLDEN + RELATIONAL_GOLDEN}
     for name, builder in TRANSFORMERS.items():
         assert f"transformer: {name}" in (builder.__doc__ or ""), f"{name} needs a YAML example"
 
@@ -142,7 +144,7 @@ def test_hostile_names_golden() -> None:
     pytest.param("join", {"right_dataset": "other", "on": "name"}, "param 'on': unknown column 'name'.*columns of other",
                  id="key missing on the right"),
     pytest.param("join", {"right_dataset": "other", "on": "id", "how": "outer"},
-                 "param 'how': expected one of inner, left, right, full, semi, anti, got 'outer'", id="bad join kind"),
+                 "param 'how': expected one of inner, left, right, full, semi, anti, cross, got 'outer'", id="bad join kind"),
     pytest.param("union", {"datasets": ["other"], "by_name": False},
                  "'other' has 2 columns but df has 3; a positional union", id="positional union width"),
     pytest.param("drop_columns", {"columns": COLUMNS}, "dropping every column", id="drop everything"),
