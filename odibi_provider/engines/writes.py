@@ -12,7 +12,8 @@ from typing import Any
 from ..errors import ExecutionError
 from ..plan.model import WriteSpec
 
-MODES = ("overwrite", "append", "upsert", "append_once")
+MODES = ("overwrite", "append", "upsert", "append_once", "merge", "scd2")
+KEYED_MODES = ("upsert", "append_once", "merge", "scd2")
 PARTITIONED_FORMATS = ("csv", "json", "parquet", "delta")
 BOOKKEEPING_TABLE = "_odibi_writes"
 
@@ -27,12 +28,12 @@ def check_write(columns: Sequence[str], spec: WriteSpec, keys: Sequence[str], wh
     """Raise unless ``spec``'s mode, keys and partition columns fit data with ``columns``."""
     if spec.mode not in MODES:
         raise ExecutionError(f"{where}: unknown write mode '{spec.mode}'; use one of {', '.join(MODES)}")
-    if spec.mode in ("upsert", "append_once") and not keys:
+    if spec.mode in KEYED_MODES and not keys:
         raise ExecutionError(f"{where}: mode '{spec.mode}' needs key columns; set 'merge_keys' or 'options.keys'")
     if spec.partition_by and spec.format not in PARTITIONED_FORMATS:
         raise ExecutionError(f"{where}: partition_by is not supported for {spec.format}; "
                              f"use one of {', '.join(PARTITIONED_FORMATS)} or drop partition_by")
-    merge_keys = keys if spec.mode in ("upsert", "append_once") else ()
+    merge_keys = keys if spec.mode in KEYED_MODES else ()
     for label, wanted in (("key", merge_keys), ("partition_by", spec.partition_by)):
         if missing := [c for c in wanted if c not in columns]:
             raise ExecutionError(f"{where}: {label} column(s) {missing} are not in the data "
@@ -45,6 +46,13 @@ def safe_id(write_id: str) -> str:
     if safe != write_id or len(safe) > 80:
         safe = f"{safe[:80]}-{hashlib.sha1(write_id.encode()).hexdigest()[:10]}"
     return safe
+
+
+def written_by(target: Any, write_id: str) -> bool:
+    """True when every part file of the dataset folder ``target`` (a Path) was written by ``write_id``."""
+    sid = safe_id(write_id)
+    files = list(target.rglob("part-*")) if target.is_dir() else []
+    return bool(files) and all(p.name.startswith((f"part-{sid}.", f"part-{sid}_", f"part-{sid}-")) for p in files)
 
 
 def bookkeeping(sa: Any, conn: Any, schema: str | None) -> Any:

@@ -41,7 +41,7 @@ def test_invalid_project_reports_one_located_problem(case: Path, tmp_path: Path)
 
 def test_all_problems_are_collected_not_just_the_first(tmp_path: Path) -> None:
     text = "\n".join(c.read_text(encoding="utf-8") for c in CASES if c.stem in ("bad_write_mode",))
-    text = text.replace("mode: merge", "mode: merge, colour: blue").replace("name: a", "name: a-b")
+    text = text.replace("mode: upsrt", "mode: upsrt, colour: blue").replace("name: a", "name: a-b")
     (tmp_path / "odibi.yaml").write_text(text, encoding="utf-8")
     with pytest.raises(ProjectError) as caught:
         compile_project(tmp_path)
@@ -49,7 +49,7 @@ def test_all_problems_are_collected_not_just_the_first(tmp_path: Path) -> None:
     assert len(messages) == 3
     assert any("invalid name 'a-b'" in m for m in messages)
     assert any("unknown key 'colour'" in m for m in messages)
-    assert any("invalid value 'merge'" in m for m in messages)
+    assert any("invalid value 'upsrt'" in m for m in messages)
 
 
 VALID = sorted((Path(__file__).parent / "cases" / "valid").glob("*.yaml"))

@@ -47,6 +47,56 @@ def write_delta(table: Any, location: str, mode: str, keys: Sequence[str], optio
     return WriteOutcome(rows, location, mode, details={"format": "delta", "write_id": write_id, "version": version})
 
 
+def merge_delta(source: Any, location: str, clauses: Any, *, mode: str, write_id: str,
+                storage_options: Mapping[str, str]) -> WriteOutcome:
+    """One MERGE commit of ``source`` into the Delta table at ``location`` with ``clauses``
+    (:class:`odibi_provider.engines.sql.scd.Clauses`; relations ``source`` and ``target``)."""
+    deltalake = require("deltalake", purpose="writing delta tables")
+    storage = dict(storage_options) or None
+    props = deltalake.CommitProperties(custom_metadata={"odibi.write_id": write_id, "odibi.mode": mode})
+    merger = deltalake.DeltaTable(location, storage_options=storage).merge(
+        delta_compatible(source), clauses.predicate, source_alias="source", target_alias="target",
+        commit_properties=props)
+
+    def condition(text: str) -> str | None:
+        return None if text in ("TRUE", "(TRUE)") else text
+
+    if clauses.delete is not None:
+        merger = merger.when_matched_delete(predicate=condition(clauses.delete))
+    if clauses.update is not None:
+        merger = merger.when_matched_update(dict(clauses.set_values), predicate=condition(clauses.update))
+    if clauses.insert is not None:
+        merger = merger.when_not_matched_insert(dict(clauses.insert_values), predicate=condition(clauses.insert))
+    metrics = merger.execute()
+    rows = sum(int(metrics.get(k, 0)) for k in ("num_target_rows_inserted", "num_target_rows_updated",
+                                                  "num_target_rows_deleted"))
+    version = deltalake.DeltaTable(location, storage_options=storage).version()
+    return WriteOutcome(rows, location, mode, details={"format": "delta", "write_id": write_id, "version": version})
+
+
+def last_write_id(location: str, storage_options: Mapping[str, str]) -> str | None:
+    """The ``odibi.write_id`` of the latest commit of the Delta table at ``location`` (None: none/no table)."""
+    deltalake = require("deltalake", purpose="reading delta tables")
+    storage = dict(storage_options) or None
+    if not deltalake.DeltaTable.is_deltatable(location, storage_options=storage):
+        return None
+    history = deltalake.DeltaTable(location, storage_options=storage).history(1)
+    return history[0].get("odibi.write_id") if history else None
+
+
+def existing_delta(location: str, storage_options: Mapping[str, str], *, rows: bool = True) -> Any | None:
+    """The current rows of the Delta table at ``location`` (Arrow; with ``rows=False`` none, only its columns),
+    or None when there is no table yet."""
+    deltalake = require("deltalake", purpose="reading delta tables")
+    storage = dict(storage_options) or None
+    if not deltalake.DeltaTable.is_deltatable(location, storage_options=storage):
+        return None
+    table = deltalake.DeltaTable(location, storage_options=storage)
+    if rows:
+        return table.to_pyarrow_table()
+    return require("pyarrow").schema(table.schema().to_arrow()).empty_table()
+
+
 def _merge(target: Any, source: Any, mode: str, keys: Sequence[str], props: Any) -> int:
     predicate = " AND ".join(f"t.{_ident(k)} IS NOT DISTINCT FROM s.{_ident(k)}" for k in keys)
     merger = target.merge(source, predicate, source_alias="s", target_alias="t", commit_properties=props)

@@ -65,13 +65,20 @@ def _write_locked(table: Any, target: Path, fmt: str, mode: str, keys: Sequence[
 def _overwrite(table: Any, target: Path, fmt: str, options: Mapping[str, Any], partition_by: Sequence[str],
                sid: str, con: Any) -> int:
     if partition_by or target.is_dir():
-        with staged(target, directory=True) as stage:
-            rows = _encode_into(con, table, stage, fmt, options, partition_by, sid)
-            commit(stage, target)
-        return rows
+        return replace_with_parts(table, target, fmt, options, partition_by, sid, con)
     counts: list[int] = []
     write_file_atomically(target, lambda stage: counts.append(encode(con, table, stage, fmt, options)))
     return counts[0]
+
+
+def replace_with_parts(table: Any, target: Path, fmt: str, options: Mapping[str, Any], partition_by: Sequence[str],
+                       sid: str, con: Any) -> int:
+    """Replace the dataset at ``target`` (file or folder) by a folder of parts named ``part-<sid>`` in one swap;
+    the caller holds the lock. Returns the rows written."""
+    with staged(target, directory=True) as stage:
+        rows = _encode_into(con, table, stage, fmt, options, partition_by, sid)
+        commit(stage, target)
+    return rows
 
 
 def _append(table: Any, target: Path, fmt: str, options: Mapping[str, Any], partition_by: Sequence[str],

@@ -11,7 +11,7 @@ through a temporary staging table, null keys matching null keys).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ...errors import OdibiError
@@ -22,8 +22,10 @@ from .arrow_sql import split_table, sql_type
 
 
 def write_sql(table: Any, name: str, connection: Any, mode: str, keys: Sequence[str], options: Mapping[str, Any],
-              *, write_id: str, where: str, merge_schema: bool = False) -> WriteOutcome:
-    """Write ``table`` to the SQL table ``name`` in ``mode`` within one transaction."""
+              *, write_id: str, where: str, merge_schema: bool = False,
+              rebuild: Callable[[Any | None], Any] | None = None) -> WriteOutcome:
+    """Write ``table`` to the SQL table ``name`` in ``mode`` within one transaction. With ``rebuild`` (modes
+    scd2/merge) the table's rows, read in that transaction, are replaced by ``rebuild(rows or None)``."""
     sa = require("sqlalchemy", purpose="sql writes")
     schema, bare = split_table(name, connection.schema)
     dataset = f"{schema}.{bare}" if schema else bare
@@ -32,9 +34,11 @@ def write_sql(table: Any, name: str, connection: Any, mode: str, keys: Sequence[
     try:
         with connection.engine().begin() as conn:
             writes = bookkeeping(sa, conn, schema)
-            if mode == "append" and seen(sa, conn, writes, write_id, dataset):
+            if (mode == "append" or rebuild is not None) and seen(sa, conn, writes, write_id, dataset):
                 return WriteOutcome(0, connection.location(dataset), mode, skipped=True, details=details)
-            target = _prepare(sa, conn, table, schema, bare, mode, where, merge_schema)
+            if rebuild is not None:
+                table = rebuild(_rows(sa, conn, schema, bare))
+            target = _prepare(sa, conn, table, schema, bare, "overwrite" if rebuild else mode, where, merge_schema)
             if mode in ("upsert", "append_once"):
                 rows = _merge(sa, conn, table, target, mode, keys, chunk)
             else:
@@ -45,6 +49,16 @@ def write_sql(table: Any, name: str, connection: Any, mode: str, keys: Sequence[
     except Exception as exc:  # noqa: BLE001 (reported with context)
         raise connection.error(f"cannot write table '{dataset}' ({mode})", exc) from None
     return WriteOutcome(rows, connection.location(dataset), mode, details=details)
+
+
+def _rows(sa: Any, conn: Any, schema: str | None, name: str) -> Any | None:
+    """The rows of table ``name`` as Arrow (read in the write's transaction), or None when it does not exist."""
+    if not sa.inspect(conn).has_table(name, schema=schema):
+        return None
+    pa = require("pyarrow")
+    target = sa.Table(name, sa.MetaData(), schema=schema, autoload_with=conn)
+    rows = [dict(r._mapping) for r in conn.execute(sa.select(target))]
+    return pa.Table.from_pylist(rows) if rows else None
 
 
 def _prepare(sa: Any, conn: Any, table: Any, schema: str | None, name: str, mode: str, where: str,

@@ -43,6 +43,10 @@ def write_table(table: Any, spec: WriteSpec, connection: Any, *, write_id: str, 
     keys = write_keys(spec, options)
     check_write(table.column_names, spec, keys, where)
     table = _ready(table, spec, con)
+    if spec.mode in ("merge", "scd2"):
+        from .operation import write_operation
+
+        return write_operation(table, spec, connection, options, write_id=write_id, con=con, where=where)
     if spec.format == "sql":
         from .sql_writer import write_sql
 

@@ -247,6 +247,10 @@ def write_frame(frame: Any, spec: WriteSpec, connection: Any, *, write_id: str) 
     keys = write_keys(spec, options)
     check_write(frame.columns, spec, keys, where)
     frame = storable(frame)
+    if spec.mode in ("merge", "scd2"):
+        from .operation import write_operation
+
+        return write_operation(frame, spec, connection, options, write_id=write_id, where=where)
     if spec.format == "sql":
         from .jdbc import write_jdbc
 

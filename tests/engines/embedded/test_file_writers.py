@@ -118,8 +118,8 @@ def test_errors_say_what_and_how(lake: Any, duck: Any) -> None:
         write_table(FIRST, WriteSpec("lake", "csv", path="a.csv", mode="upsert"), lake, write_id="w", con=duck)
     with pytest.raises(ExecutionError, match="partition_by is not supported for excel"):
         _write(lake, duck, FIRST, "excel", "a.xlsx", "overwrite", "w", partition_by=("region",))
-    with pytest.raises(ExecutionError, match="unknown write mode 'merge'"):
-        _write(lake, duck, FIRST, "csv", "a.csv", "merge", "w")
+    with pytest.raises(ExecutionError, match="unknown write mode 'mrege'"):
+        _write(lake, duck, FIRST, "csv", "a.csv", "mrege", "w")
     with pytest.raises(ExecutionError, match=r"unknown parquet write option\(s\) 'header'; accepted parquet"):
         _write(lake, duck, FIRST, "parquet", "a.parquet", "overwrite", "w", header=True)
     with pytest.raises(ExecutionError, match="outside the connection's base_path"):
