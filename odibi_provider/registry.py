@@ -1,8 +1,13 @@
 """The transform function registry: ``@transform`` registers Python functions that ``function`` steps call.
 
-A function takes the current DataFrame first, may take a ``context`` keyword (named inputs, vars, run
-info), and takes its ``params`` as keyword arguments. Several engine variants may share a name;
-resolution picks the exact engine, then ``any``.
+Two calling styles, told apart by the signature:
+
+- ours: the current DataFrame first, an optional ``context`` keyword (named inputs, vars, run info), then
+  the ``params`` as keywords: ``def f(df, context=None, threshold=1)``;
+- Odibi's: ``context`` first, the DataFrame as the ``current`` keyword (optional), then the params:
+  ``def f(context, current, threshold=1)``; with ``param_model=`` the params arrive as one model instance.
+
+Several engine variants may share a name; resolution picks the exact engine, then ``any``.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import importlib.util
 import inspect
 import sys
 import threading
+import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
@@ -26,6 +32,11 @@ from .errors import RegistryError
 Engine = Literal["pandas", "spark", "any"]
 ENTRY_POINT_GROUP = "odibi_provider.transforms"
 CONTEXT_PARAM = "context"
+CURRENT_PARAM = "current"
+ODIBI_IMPORT_HINT = "from odibi_provider import transform"
+# Odibi dispatches these ``transformer:`` names to its patterns before its function registry, so a
+# project function of the same name never replaces them; any other built-in yields to a project function.
+PATTERN_NAMES = frozenset({"scd2", "merge", "dimension", "date_dimension", "aggregation", "fact"})
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -39,6 +50,17 @@ class FunctionSpec:
     version: str | None = None
     tags: tuple[str, ...] = ()
     description: str | None = None
+    param_model: Any = field(default=None, compare=False)
+
+    @property
+    def odibi_style(self) -> bool:
+        """Odibi's ``(context, current, **params)`` convention: the first parameter is named ``context``."""
+        return next(iter(inspect.signature(self.func).parameters)) == CONTEXT_PARAM
+
+    @property
+    def wants_current(self) -> bool:
+        """Whether the function receives the DataFrame (always in our style; via ``current`` in Odibi's)."""
+        return not self.odibi_style or CURRENT_PARAM in inspect.signature(self.func).parameters
 
     @property
     def qualified_name(self) -> str:
@@ -46,16 +68,23 @@ class FunctionSpec:
 
     @property
     def param_names(self) -> tuple[str, ...]:
-        """The names ``params`` may use: every parameter after the DataFrame except ``context``."""
+        """The names ``params`` may use: the param model's fields, else every parameter after the
+        DataFrame (Odibi style: after ``context``) except ``context`` and ``current``."""
+        if self.param_model is not None:
+            return tuple(self.param_model.model_fields)
         return tuple(p.name for p in self._params() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
 
     @property
     def required_params(self) -> tuple[str, ...]:
+        if self.param_model is not None:
+            return tuple(n for n, f in self.param_model.model_fields.items() if f.is_required())
         return tuple(p.name for p in self._params()
                      if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
 
     @property
     def accepts_any_params(self) -> bool:
+        if self.param_model is not None:
+            return self.param_model.model_config.get("extra") == "allow"
         return any(p.kind is p.VAR_KEYWORD for p in inspect.signature(self.func).parameters.values())
 
     @property
@@ -63,13 +92,27 @@ class FunctionSpec:
         params = inspect.signature(self.func).parameters
         return CONTEXT_PARAM in params or self.accepts_any_params
 
+    def param_errors(self, params: dict[str, Any]) -> list[tuple[str, str]]:
+        """``(param, message)`` for each value the ``param_model`` rejects (Odibi checks them before the run)."""
+        if self.param_model is None:
+            return []
+        from pydantic import ValidationError
+
+        try:
+            self.param_model(**params)
+        except ValidationError as exc:
+            return [(".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()
+                    if e["type"] not in ("missing", "extra_forbidden")]  # names are checked by the compiler
+        return []
+
     def source_hash(self) -> str:
         """A hash of the function's source (its bytecode when the source is not available)."""
         return _source_hash(self.func)
 
     def _params(self) -> list[inspect.Parameter]:
         params = list(inspect.signature(self.func).parameters.values())[1:]
-        return [p for p in params if p.name != CONTEXT_PARAM]
+        injected = (CONTEXT_PARAM, CURRENT_PARAM) if self.odibi_style else (CONTEXT_PARAM,)
+        return [p for p in params if p.name not in injected]
 
 
 _HASHES: dict[Callable[..., Any], str] = {}
@@ -99,15 +142,22 @@ class Registry:
         self._loaded_entry_points = False
 
     def register(self, func: Callable[..., Any], *, name: str | None = None, engine: Engine = "any",
-                 version: str | None = None, tags: Iterable[str] = ()) -> FunctionSpec:
-        """Register ``func``; re-registering the same function (a re-import) replaces it."""
+                 version: str | None = None, tags: Iterable[str] = (), param_model: Any = None) -> FunctionSpec:
+        """Register ``func``; re-registering the same function (a re-import) replaces it.
+
+        ``param_model`` (a pydantic model, as in Odibi) checks the params at compile time and is passed
+        to an Odibi-style function as one instance after ``context``."""
         if engine not in ("pandas", "spark", "any"):
             raise RegistryError(f"engine must be 'pandas', 'spark' or 'any', got {engine!r} for "
                                 f"{func.__qualname__}")
         if not list(inspect.signature(func).parameters):
-            raise RegistryError(f"transform {func.__qualname__} must take the DataFrame as its first parameter")
+            raise RegistryError(f"transform {func.__qualname__} must take the DataFrame (or, Odibi style, "
+                                f"'context') as its first parameter")
+        if param_model is not None and not hasattr(param_model, "model_fields"):
+            raise RegistryError(f"param_model of {func.__qualname__} must be a pydantic model class, "
+                                f"got {param_model!r}")
         spec = FunctionSpec(name=name or func.__name__, engine=engine, func=func, version=version,
-                            tags=tuple(tags), description=inspect.getdoc(func))
+                            tags=tuple(tags), description=inspect.getdoc(func), param_model=param_model)
         with self._lock:
             if func.__module__.startswith(PROJECT_MODULE_PREFIX):
                 _PROJECT_SPECS.setdefault(func.__module__, {})[(spec.name, engine)] = spec
@@ -141,6 +191,13 @@ class Registry:
         hint = did_you_mean(name, names) or f"registered: {known(names)}"
         raise RegistryError(f"unknown transform '{name}'; {hint}")
 
+    def find(self, name: str, engine: str, *, scope: Iterable[str] = ()) -> FunctionSpec | None:
+        """Like :meth:`resolve`, but None when nothing of that name is registered for ``engine``."""
+        try:
+            return self.resolve(name, engine, scope=scope)
+        except RegistryError:
+            return None
+
     def names(self) -> list[str]:
         """Names of the globally registered functions (installed libraries and imported modules)."""
         return sorted({n for n, _ in self._specs})
@@ -172,7 +229,11 @@ class Registry:
         """Import a module by dotted name or by file path (relative to ``base_dir``); return its name."""
         if module.endswith(".py") or "/" in module:
             return load_file(base_dir / module)
-        importlib.import_module(module)
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            _raise_if_odibi_import(exc)
+            raise
         return module
 
 
@@ -197,10 +258,36 @@ def load_file(path: Path) -> str:
     sys.modules[module_name] = module
     try:
         spec.loader.exec_module(module)
+    except ModuleNotFoundError as exc:
+        del sys.modules[module_name]
+        _raise_if_odibi_import(exc)
+        raise
     except Exception:
         del sys.modules[module_name]
         raise
     return module_name
+
+
+def _raise_if_odibi_import(exc: ModuleNotFoundError) -> None:
+    """Turn a failed ``import odibi...`` into a RegistryError naming the file, the line and the fix; the
+    traceback is kept, so its last frame is still the importing line."""
+    if exc.name == "odibi" or (exc.name or "").startswith("odibi."):
+        raise RegistryError(_odibi_import_hint(exc)).with_traceback(exc.__traceback__) from exc
+
+
+def _odibi_import_hint(exc: ModuleNotFoundError) -> str:
+    """Where a project module imports Odibi itself (the innermost frame), and the line to write instead."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    last = frames[-1] if frames else None
+    text = (last.line or "").strip() if last else ""
+    where = f"{last.filename}:{last.lineno}" if last else "a transforms module"
+    if "transform" in text.split("import", 1)[-1]:
+        fix = f"replace it with `{ODIBI_IMPORT_HINT}` (same decorator forms; Odibi-style " \
+              f"(context, current, **params) functions are called as Odibi calls them)"
+    else:
+        fix = f"odibi_provider does not provide `{text or exc.name}`; remove it and register functions " \
+              f"with `{ODIBI_IMPORT_HINT}`"
+    return f"{where}: `{text or 'import ' + str(exc.name)}` imports Odibi, which is not used here; {fix}"
 
 
 REGISTRY = Registry()
@@ -209,21 +296,25 @@ REGISTRY = Registry()
 @overload
 def transform(func: F, /) -> F: ...
 @overload
-def transform(*, name: str | None = None, engine: Engine = "any", version: str | None = None,
-              tags: Iterable[str] = ()) -> Callable[[F], F]: ...
+def transform(func: str | None = None, /, *, name: str | None = None, engine: Engine = "any",
+              version: str | None = None, tags: Iterable[str] = (),
+              param_model: Any = None) -> Callable[[F], F]: ...
 
 
 def transform(func: Any = None, /, *, name: str | None = None, engine: Engine = "any",
-              version: str | None = None, tags: Iterable[str] = ()) -> Any:
-    """Register a transform function in the default registry; usable bare or with arguments.
+              version: str | None = None, tags: Iterable[str] = (), param_model: Any = None) -> Any:
+    """Register a transform function in the default registry; usable bare, with a name (Odibi's
+    ``@transform("name")``) or with keywords.
 
     >>> @transform(engine="pandas", tags=["cleaning"])
     ... def drop_test_orders(df, context=None, prefix="TEST"):
     ...     return df[~df["order_id"].str.startswith(prefix)]
     """
+    if isinstance(func, str):
+        name, func = name or func, None
 
     def decorate(f: F) -> F:
-        REGISTRY.register(f, name=name, engine=engine, version=version, tags=tags)
+        REGISTRY.register(f, name=name, engine=engine, version=version, tags=tags, param_model=param_model)
         return f
 
     return decorate(func) if func is not None else decorate

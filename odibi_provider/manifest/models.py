@@ -14,7 +14,7 @@ NAME_PATTERN = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
 Name = Annotated[str, Field(pattern=NAME_PATTERN)]
 ReadFormat = Literal["csv", "json", "parquet", "delta", "sql", "excel"]
 WriteFormat = Literal["csv", "json", "parquet", "delta", "sql", "excel"]
-WriteMode = Literal["overwrite", "append", "upsert", "append_once"]
+WriteMode = Literal["overwrite", "append", "upsert", "append_once", "merge"]
 OnError = Literal["fail_fast", "fail_later", "ignore"]
 OnFail = Literal["warn", "fail", "quarantine"]
 EngineName = Literal["pandas", "spark"]
@@ -117,6 +117,23 @@ class ReadConfig(StrictModel):
         return self
 
 
+class AuditColumns(StrictModel):
+    """Odibi's merge ``audit_cols``: set on first insert / on every insert and update."""
+
+    created_col: str | None = None
+    updated_col: str | None = None
+
+
+class MergeOptions(StrictModel):
+    """Odibi's merge params for ``write.mode: merge`` (conditions name the relations ``source``/``target``)."""
+
+    strategy: Literal["upsert", "append_only", "delete_match"] = "upsert"
+    update_condition: str | None = None
+    insert_condition: str | None = None
+    delete_condition: str | None = None
+    audit_cols: AuditColumns | None = None
+
+
 class WriteConfig(StrictModel):
     connection: Name
     format: WriteFormat
@@ -127,6 +144,7 @@ class WriteConfig(StrictModel):
     merge_keys: list[str] | None = None
     partition_by: list[str] = Field(default_factory=list)
     merge_schema: bool = False  # Odibi's schema evolution: new columns are added (see engines/schema_drift.py)
+    merge_options: MergeOptions | None = None  # mode merge only
 
     @model_validator(mode="after")
     def _target_and_keys(self) -> WriteConfig:
@@ -136,7 +154,9 @@ class WriteConfig(StrictModel):
         if raw is not None and not (isinstance(raw, str) or (
                 isinstance(raw, list) and all(isinstance(k, str) for k in raw))):
             raise ValueError(f"options.keys must be a column name or a list of column names, got {raw!r}")
-        if self.mode in ("upsert", "append_once") and not self.keys:
+        if self.merge_options is not None and self.mode != "merge":
+            raise ValueError(f"'merge_options' apply to mode 'merge' only (mode is '{self.mode}')")
+        if self.mode in ("upsert", "append_once", "merge") and not self.keys:
             raise ValueError(f"mode '{self.mode}' needs key columns: set 'merge_keys' or 'options.keys'")
         return self
 
@@ -295,6 +315,13 @@ class SystemConfig(StrictModel):
 # --- node, pipeline, project -------------------------------------------------------------------
 
 
+class PatternConfig(StrictModel):
+    """Odibi's ``pattern: {type: dimension, params: {...}}`` (params are checked in ``plan/patterns.py``)."""
+
+    type: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
 class NodeConfig(StrictModel):
     name: Name
     description: str | None = None
@@ -308,6 +335,7 @@ class NodeConfig(StrictModel):
     transformer: str | None = None
     params: dict[str, Any] = Field(default_factory=dict)
     transform: TransformConfig | None = None
+    pattern: PatternConfig | None = None
     validation: ValidationConfig | None = None
     write: WriteConfig | None = None
     on_error: OnError = "fail_fast"

@@ -34,6 +34,8 @@ from .model import (
     SystemSpec,
 )
 from .nodes import NodeBuilder, report_into
+from .patterns import PATTERNS, compile_pattern, generates, stored_datasets
+from .patterns_write import write_settings
 from .static_checks import check_static
 
 
@@ -183,7 +185,9 @@ def _node(node: NodeConfig, node_id: str, pipeline: PipelineConfig, config: Any,
     engine = node.engine or pipeline.engine or config.engine
     layer = pipeline.layer or pipeline.pipeline
     builder.function_hashes = []
-    steps = builder.steps(node, engine, path)
+    pattern = compile_pattern(node, path, builder.report, builder.connections)
+    steps = builder.steps(node.model_copy(update={"transformer": None, "params": {}})
+                          if node.transformer in PATTERNS else node, engine, path)
     retry_cfg = node.retry or config.retry
     retry = (RetrySpec(retry_cfg.max_attempts, retry_cfg.backoff, retry_cfg.delay_seconds,
                        retry_cfg.max_delay_seconds) if retry_cfg and retry_cfg.enabled else None)
@@ -194,7 +198,8 @@ def _node(node: NodeConfig, node_id: str, pipeline: PipelineConfig, config: Any,
         builder.report("a test has on_fail: quarantine but the node has no 'validation.quarantine' target",
                        (*path, "validation"), code="quarantine",
                        hint="add validation.quarantine: {connection: ..., path: ...}")
-    if node.read is None and not node.depends_on and not node.inputs:
+    if (node.read is None and not node.depends_on and not node.inputs and not generates(node)
+            and not builder.generates(steps, engine)):
         builder.report("the node has no data: give it a 'read', 'depends_on' or 'inputs'", path,
                        code="no_input", node=node_id)
     payload = json.dumps([node.model_dump(mode="json", exclude_defaults=True), engine, layer,
@@ -204,7 +209,8 @@ def _node(node: NodeConfig, node_id: str, pipeline: PipelineConfig, config: Any,
         id=node_id, name=node.name, pipeline=pipeline.pipeline, layer=layer, engine=engine,
         description=node.description, tags=tuple(dict.fromkeys([*pipeline.tags, *node.tags])),
         owner=node.owner or pipeline.owner or config.owner, read=builder.read(node.read, path), steps=steps,
-        tests=tests, quarantine=quarantine, write=builder.write(node.write, (*path, "write")),
+        pattern=pattern, tests=tests, quarantine=quarantine,
+        write=write_settings(node, builder.write(node.write, (*path, "write")), builder.report, path),
         on_error=node.on_error, retry=retry, schedule=node.schedule, cache=node.cache, sensitive=sensitive,
         content_hash=hashlib.sha256(payload.encode()).hexdigest()[:16])
 
@@ -265,11 +271,13 @@ def _datasets(entries: dict[str, _Entry], connections: dict[str, ConnectionSpec]
 def _add_dataset_edges(entries: dict[str, _Entry], datasets: dict[str, DatasetSpec]) -> None:
     for entry in entries.values():
         read = entry.node.read
-        if read is None or read.query:
-            continue
-        writer = datasets.get(dataset_key(read.connection, path=read.path, table=read.table))
-        if writer and writer.node_id != entry.node.id and writer.node_id not in entry.node.upstream:
-            entry.node = replace(entry.node, upstream=(*entry.node.upstream, writer.node_id))
+        keys = [dataset_key(read.connection, path=read.path, table=read.table)] if read and not read.query else []
+        for connection, path in stored_datasets(entry.node.pattern):  # a fact's stored dimensions
+            keys += [dataset_key(connection, path=path), dataset_key(connection, table=path)]
+        for key in keys:
+            writer = datasets.get(key)
+            if writer and writer.node_id != entry.node.id and writer.node_id not in entry.node.upstream:
+                entry.node = replace(entry.node, upstream=(*entry.node.upstream, writer.node_id))
 
 
 def _levels(entries: dict[str, _Entry], report: Any) -> list[list[str]]:

@@ -54,6 +54,8 @@ class WriteSpec:
     options: FrozenMap = EMPTY
     partition_by: tuple[str, ...] = ()
     merge_schema: bool = False  # add new columns instead of refusing them (existing rows read NULL)
+    # mode merge / scd2: Odibi's merge or scd2 params (engines/sql/scd.py), applied against the existing target
+    operation: FrozenMap = EMPTY
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +69,15 @@ class StepSpec:
     engine: str | None = None
     version: str | None = None
     source_hash: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PatternSpec:
+    """A dimensional pattern (``dimension``, ``date_dimension``, ``fact``, ``aggregation``) with its checked
+    params, Odibi's defaults filled in; it runs before the node's steps (``runner/patterns.py``)."""
+
+    type: str
+    params: FrozenMap = EMPTY
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +145,7 @@ class PlanNode:
     upstream: tuple[str, ...] = ()
     read: ReadSpec | None = None
     steps: tuple[StepSpec, ...] = ()
+    pattern: PatternSpec | None = None
     tests: tuple[TestSpec, ...] = ()
     quarantine: WriteSpec | None = None
     write: WriteSpec | None = None

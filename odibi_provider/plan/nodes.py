@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._suggest import did_you_mean, known
+from ..engines.sql.library_relational import REFUSED as REFUSED_TRANSFORMERS
 from ..errors import Problem, RegistryError
 from ..manifest.models import (
     FunctionStep,
@@ -18,10 +19,11 @@ from ..manifest.models import (
     SqlStep,
     WriteConfig,
 )
-from ..registry import Registry
+from ..registry import PATTERN_NAMES, Registry
 from .builtins import BUILTIN_TRANSFORMERS
 from .frozen import FrozenMap
 from .model import ConnectionSpec, IncrementalSpec, ReadSpec, StepSpec, TestSpec, WriteSpec
+from .patterns_write import is_write_operation
 
 Path_ = tuple[Any, ...]
 Report = Callable[..., None]
@@ -62,16 +64,19 @@ class NodeBuilder:
 
     def steps(self, node: NodeConfig, engine: str, path: Path_) -> tuple[StepSpec, ...]:
         steps: list[StepSpec] = []
-        if node.transformer:
-            steps.append(self._builtin(node.transformer, node.params, (*path, "transformer")))
+        if node.transformer and not is_write_operation(node.transformer):  # scd2/merge: see patterns_write
+            steps.append(self._transformer(node.transformer, node.params, engine, path))
         for index, step in enumerate(node.transform.steps if node.transform else []):
             step_path = (*path, "transform", "steps", index)
             if isinstance(step, str):
                 steps.append(StepSpec(kind="sql", sql=step))
             elif isinstance(step, SqlStep):
                 steps.append(StepSpec(kind="sql", sql=step.sql))
+            elif isinstance(step, FunctionStep) and self._library(step.function, engine):  # Odibi's library
+                steps.append(self._builtin(step.function, step.params, (*step_path, "function")))
             elif isinstance(step, FunctionStep):
-                steps.append(self._function(step, engine, step_path))
+                steps.append(self._function(step.function, step.params, engine, (*step_path, "function"),
+                                            (*step_path, "params")))
         return tuple(steps)
 
     def tests(self, node: NodeConfig) -> tuple[TestSpec, ...]:
@@ -94,9 +99,31 @@ class NodeBuilder:
             self.report(f"format '{fmt}' needs {wanted}, but '{name}' is of type '{spec.type}'",
                         (*path, "format"), hint="change the format or the connection", code="reference")
 
+    def generates(self, steps: tuple[StepSpec, ...], engine: str) -> bool:
+        """Whether the first step is an Odibi-style function without ``current``: it makes the node's rows."""
+        first = steps[0] if steps else None
+        spec = (self.registry.find(first.name, engine, scope=self.scope)
+                if first is not None and first.kind == "function" and first.name else None)
+        return spec is not None and not spec.wants_current
+
+    def _transformer(self, name: str, params: dict[str, Any], engine: str, path: Path_) -> StepSpec:
+        """A built-in, or the project's function of that name: as in Odibi, a registered function
+        replaces a built-in transformer, but never a pattern (``registry.PATTERN_NAMES``)."""
+        if name not in PATTERN_NAMES and self.registry.find(name, engine, scope=self.scope) is not None:
+            return self._function(name, params, engine, (*path, "transformer"), (*path, "params"))
+        return self._builtin(name, params, (*path, "transformer"))
+
+    def _library(self, name: str, engine: str) -> bool:
+        """A ``function:`` step naming a built-in (or refused) transformer no project function replaces."""
+        return ((name in BUILTIN_TRANSFORMERS or name in REFUSED_TRANSFORMERS)
+                and self.registry.find(name, engine, scope=self.scope) is None)
+
     def _builtin(self, name: str, params: dict[str, Any], path: Path_) -> StepSpec:
         signature = BUILTIN_TRANSFORMERS.get(name)
-        if signature is None:
+        if name in REFUSED_TRANSFORMERS:
+            self.report(f"transformer '{name}' is not supported: {REFUSED_TRANSFORMERS[name]}", path,
+                        code="reference")
+        elif signature is None:
             hint = did_you_mean(name, BUILTIN_TRANSFORMERS) or f"built-ins: {known(BUILTIN_TRANSFORMERS)}"
             self.report(f"unknown transformer '{name}'", path, hint=hint, code="reference")
         else:
@@ -104,19 +131,23 @@ class NodeBuilder:
                        (*path[:-1], "params"))
         return StepSpec(kind="transformer", name=name, params=FrozenMap(params))
 
-    def _function(self, step: FunctionStep, engine: str, path: Path_) -> StepSpec:
+    def _function(self, name: str, params: dict[str, Any], engine: str, name_path: Path_,
+                  params_path: Path_) -> StepSpec:
         try:
-            spec = self.registry.resolve(step.function, engine, scope=self.scope)
+            spec = self.registry.resolve(name, engine, scope=self.scope)
         except RegistryError as exc:
-            self.report(str(exc), (*path, "function"), code="reference",
+            self.report(str(exc), name_path, code="reference",
                         hint="functions come from the project's transforms.py, the modules under "
                              "'transforms:', or installed odibi_provider.transforms entry points")
-            return StepSpec(kind="function", name=step.function, params=FrozenMap(step.params), engine=engine)
-        self._bind(f"function '{step.function}'", step.params, spec.param_names, spec.required_params,
-                   spec.accepts_any_params, (*path, "params"))
+            return StepSpec(kind="function", name=name, params=FrozenMap(params), engine=engine)
+        self._bind(f"function '{name}'", params, spec.param_names, spec.required_params,
+                   spec.accepts_any_params, params_path)
+        for param, message in spec.param_errors(params):
+            self.report(f"function '{name}': {message}", (*params_path, param), code="params",
+                        hint=f"see the fields of {spec.param_model.__name__}")
         source_hash = spec.source_hash()
         self.function_hashes.append(source_hash)
-        return StepSpec(kind="function", name=spec.name, params=FrozenMap(step.params), engine=spec.engine,
+        return StepSpec(kind="function", name=spec.name, params=FrozenMap(params), engine=spec.engine,
                         version=spec.version, source_hash=source_hash)
 
     def _bind(self, what: str, params: dict[str, Any], names: tuple[str, ...], required: tuple[str, ...],

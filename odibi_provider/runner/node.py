@@ -19,6 +19,7 @@ from .context import Handoff, RunContext
 from .failures import is_retryable
 from .incremental import apply_incremental, save_mark
 from .inputs import gather
+from .patterns import apply_pattern
 from .results import NodeResult, Schema, StepRecord
 from .steps import apply_steps
 from .story_io import record_story
@@ -99,7 +100,8 @@ def _execute(ctx: RunContext, node: PlanNode, trace: Trace) -> None:
         trace.input_schemas["read"] = tuple(engine.schema(frame))
         if (rows := engine.known_count(frame)) is not None:
             trace.rows_in["read"] = rows
-    trace.schema_in = tuple(engine.schema(frame))
+    frame = apply_pattern(ctx, node, engine, frame, relations, trace.steps)
+    trace.schema_in = tuple(engine.schema(frame)) if frame is not None else ()  # None: a generating function
     frame = apply_steps(ctx, node, frame, relations, trace.steps)
     if node.tests:
         frame = _validate(ctx, node, engine, frame, trace)

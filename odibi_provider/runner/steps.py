@@ -1,11 +1,12 @@
 """Apply a node's transform steps: SQL over ``df`` and named relations, built-in transformers, and
-registered Python functions (which receive a pandas DataFrame and a :class:`StepContext`)."""
+registered Python functions (a pandas DataFrame and an :class:`OdibiContext`, called as ``f(df,
+context=..., **params)`` or, written Odibi's way, ``f(context, current=df, **params)``)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from ..errors import ExecutionError
 from ..manifest.sql_text import one_query
 from ..plan.frozen import FrozenMap
 from ..plan.model import PlanNode, StepSpec
-from ..registry import REGISTRY
+from ..registry import REGISTRY, FunctionSpec
 from .context import RunContext
 from .results import StepRecord
 
@@ -42,6 +43,54 @@ class StepContext:
         return sorted(self._inputs)
 
 
+@dataclass(frozen=True)
+class OdibiContext(StepContext):
+    """The ``context`` a function receives (either style): Odibi's ``EngineContext`` API (``df``,
+    ``columns``, ``schema``, ``engine_type``, ``spark``, ``get``, ``sql``, ``with_df``,
+    ``register_temp_view``) beside :class:`StepContext`'s inputs, vars and run info."""
+
+    df: Any = field(default=None, repr=False)
+    _views: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.df.columns)
+
+    @property
+    def schema(self) -> dict[str, str]:
+        """Column name -> the engine's type name."""
+        return dict(self._engine.schema(self._engine.function_output(self.df, self._variant)))
+
+    @property
+    def engine_type(self) -> str:
+        """What ``current`` is: ``"spark"`` for a ``spark`` function, else ``"pandas"``."""
+        return "spark" if self._variant == "spark" else "pandas"
+
+    @property
+    def spark(self) -> Any:
+        """The SparkSession on the Spark engine, else None."""
+        return getattr(self._engine, "session", None) if self._engine.name == "spark" else None
+
+    def get(self, name: str) -> Any:
+        """A dataset by name: a view registered here, else a named input or ``depends_on`` node."""
+        return self._views[name] if name in self._views else self.input(name)
+
+    def register_temp_view(self, name: str, df: Any) -> None:
+        """Make ``df`` available to :meth:`sql` (and :meth:`get`) as ``name`` within this step."""
+        self._views[name] = df
+
+    def with_df(self, df: Any) -> OdibiContext:
+        """A context holding ``df``, sharing this one's views."""
+        return replace(self, df=df)
+
+    def sql(self, query: str) -> OdibiContext:
+        """Run ``query`` over ``df`` (the current frame), the node's inputs and registered views."""
+        out = self._engine.function_output
+        views = {name: out(frame, self._variant) for name, frame in self._views.items()}
+        result = self._engine.sql(query, {**self._inputs, **views, "df": out(self.df, self._variant)})
+        return self.with_df(self._engine.function_input(result, self._variant))
+
+
 def apply_steps(ctx: RunContext, node: PlanNode, frame: Any, relations: Mapping[str, Any],
                 records: list[StepRecord]) -> Any:
     """Run every step in order; return the final frame. Each step's record is appended to ``records``."""
@@ -66,19 +115,35 @@ def _apply(ctx: RunContext, node: PlanNode, step: StepSpec, frame: Any, relation
         if problem := one_query(step.sql or "")[1]:
             raise ExecutionError(f"{problem}; write one SELECT (use WITH for intermediate results)",
                                  retryable=False)
-        return engine.sql(step.sql or "", {**relations, "df": frame}), step.sql
+        return engine.sql(step.sql or "", {**relations, **({} if frame is None else {"df": frame})}), step.sql
     if step.name is None:  # the compiler gives every transformer and function step a name
         raise ExecutionError(f"a {step.kind} step without a name", node=node.id)
     if step.kind == "transformer":
         return engine.transformer(step.name, step.params, frame, relations)
     spec = REGISTRY.resolve(step.name, engine.name, scope=scope)
-    kwargs = dict(step.params)
-    if spec.wants_context:
-        kwargs["context"] = StepContext(node.id, ctx.run_id, ctx.plan.vars, relations, engine, spec.engine)
-    output = spec.func(engine.function_input(frame, spec.engine), **kwargs)
+    current = None if frame is None else engine.function_input(frame, spec.engine)  # None: it generates
+    context = OdibiContext(node.id, ctx.run_id, ctx.plan.vars, relations, engine, spec.engine, df=current)
+    if spec.odibi_style:
+        output = _call_odibi_style(spec, step.params.thaw(), context)
+    else:
+        kwargs = step.params.thaw()  # lists and dicts as written, not frozen tuples
+        if spec.wants_context:
+            kwargs["context"] = context
+        output = spec.func(current, **kwargs)
     if output is None:
         raise ExecutionError(f"function '{step.name}' returned None; return the DataFrame", node=node.id)
     return engine.function_output(output, spec.engine), None
+
+
+def _call_odibi_style(spec: FunctionSpec, params: dict[str, Any], context: OdibiContext) -> Any:
+    """Call ``f(context, [params_model], current=..., **params)`` as Odibi does; a returned context
+    gives its ``df``."""
+    kwargs: dict[str, Any] = {"current": context.df} if spec.wants_current else {}
+    if spec.param_model is not None:
+        output = spec.func(context, spec.param_model(**params), **kwargs)
+    else:
+        output = spec.func(context, **params, **kwargs)
+    return output.df if isinstance(output, OdibiContext) else output
 
 
 _SCOPES: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}

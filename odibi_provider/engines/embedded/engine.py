@@ -172,10 +172,12 @@ class EmbeddedEngine:
 
     def transformer(self, name: str, params: Mapping[str, Any], frame: Frame,
                     relations: Mapping[str, Any]) -> tuple[Frame, str]:
+        from ..sql.library_core import NEEDS_DF_TYPES
         from ..sql.transformers import build_sql
 
         others = {k: _column_names(v) for k, v in relations.items() if k != "df"}
-        query = build_sql(self.dialect, name, params, _column_names(frame), others)
+        types = {"df": dict(self.schema(frame))} if name in NEEDS_DF_TYPES else None
+        query = build_sql(self.dialect, name, params, _column_names(frame), others, types)
         sql, tables = compose(query, {**relations, "df": frame})
         return self._bind(sql, tables, what=f"transformer '{name}'", names={**relations, "df": frame}), query
 

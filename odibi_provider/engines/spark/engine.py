@@ -68,7 +68,10 @@ class SparkEngine:
         from .relations import run_sql
 
         others = {k: list(v.columns) for k, v in relations.items() if k != "df"}
-        types = {k: dict(self.schema(v)) for k, v in {**relations, "df": frame}.items()} if name == "union" else {}
+        from ..sql.library_core import NEEDS_DF_TYPES
+
+        types = ({k: dict(self.schema(v)) for k, v in {**relations, "df": frame}.items()}
+                 if name == "union" or name in NEEDS_DF_TYPES else {})
         query = build_sql(self.dialect, name, params, list(frame.columns), others, types)
         return run_sql(frame.sparkSession, query, {**relations, "df": frame}, what=f"transformer '{name}'"), query
 
