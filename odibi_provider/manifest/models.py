@@ -6,6 +6,7 @@ did-you-mean hints. Key names follow Odibi 3.x exactly.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
@@ -97,6 +98,13 @@ class Incremental(StrictModel):
     state_key: str | None = None
 
 
+UNSUPPORTED_READS = {
+    "simulation": "format 'simulation' (Odibi's synthetic-data generator) is not supported; make the rows in a "
+                  "generator node instead (no read, a @transform function or a SQL step that returns them)",
+    "api": "format 'api' (HTTP sources) is not supported yet; fetch the data in a @transform function step",
+}
+
+
 class ReadConfig(StrictModel):
     connection: Name
     format: ReadFormat
@@ -105,6 +113,14 @@ class ReadConfig(StrictModel):
     query: str | None = None
     options: dict[str, Any] = Field(default_factory=dict)
     incremental: Incremental | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_unsupported_format(cls, data: Any) -> Any:
+        """Odibi read formats this package does not have yet: say so, instead of a missing-key error."""
+        if isinstance(data, Mapping) and isinstance(fmt := data.get("format"), str) and fmt in UNSUPPORTED_READS:
+            raise ValueError(UNSUPPORTED_READS[fmt])
+        return data
 
     @model_validator(mode="after")
     def _one_source(self) -> ReadConfig:
