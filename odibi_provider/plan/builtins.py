@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from ..engines.sql.checks import SIGNATURES as CHECKS_SIGNATURES
+from ..engines.sql.deletes import SIGNATURES as DELETES_SIGNATURES
 from ..engines.sql.library_core import SIGNATURES as CORE_SIGNATURES
 from ..engines.sql.library_relational import SIGNATURES as RELATIONAL_SIGNATURES
 
@@ -37,3 +39,5 @@ BUILTIN_TRANSFORMERS: dict[str, BuiltinSignature] = {
 }
 BUILTIN_TRANSFORMERS.update({name: BuiltinSignature(*sig) for name, sig in CORE_SIGNATURES.items()})
 BUILTIN_TRANSFORMERS.update({name: BuiltinSignature(*sig) for name, sig in RELATIONAL_SIGNATURES.items()})
+BUILTIN_TRANSFORMERS.update({name: BuiltinSignature(*sig) for name, sig in DELETES_SIGNATURES.items()})
+BUILTIN_TRANSFORMERS.update({name: BuiltinSignature(*sig) for name, sig in CHECKS_SIGNATURES.items()})

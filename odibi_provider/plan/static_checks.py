@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .._suggest import did_you_mean, known
+from ..engines.sql.checks import PARAM_SHAPES as CHECKS_SHAPES
+from ..engines.sql.deletes import PARAM_SHAPES as DELETES_SHAPES
 from ..engines.sql.library_core import PARAM_SHAPES as CORE_SHAPES
 from ..engines.sql.library_relational import PARAM_SHAPES as RELATIONAL_SHAPES
 from ..errors import OdibiError
@@ -138,6 +140,8 @@ PARAM_SHAPES: dict[str, dict[str, Callable[[Any, str], object]]] = {
 :class:`~odibi_provider.engines.params.Params` accessors, so validate and the run say the same."""
 PARAM_SHAPES.update(CORE_SHAPES)  # Odibi's SQL core set
 PARAM_SHAPES.update(RELATIONAL_SHAPES)  # Odibi's relational and advanced set
+PARAM_SHAPES.update(DELETES_SHAPES)  # detect_deletes (run by runner/deletes.py)
+PARAM_SHAPES.update(CHECKS_SHAPES)  # cross_check (run by runner/checks.py)
 
 
 def _check_params(entry: Entry, report: Report) -> None:

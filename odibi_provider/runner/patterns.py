@@ -55,13 +55,13 @@ def _target(ctx: RunContext, node: PlanNode, engine: Engine) -> Any | None:
     if write is None:
         return None
     connection = ctx.connection(write.connection)
-    if not _exists(connection, write.path, write.table):
+    if not target_exists(connection, write.path, write.table):
         return None
     spec = ReadSpec(connection=write.connection, format=write.format, path=write.path, table=write.table)
     return engine.materialize(engine.read(spec, connection))
 
 
-def _exists(connection: Any, path: str | None, table: str | None) -> bool:
+def target_exists(connection: Any, path: str | None, table: str | None) -> bool:
     if isinstance(connection, SqlConnection):
         import sqlalchemy
 

@@ -16,7 +16,9 @@ from ..manifest.sql_text import one_query
 from ..plan.frozen import FrozenMap
 from ..plan.model import PlanNode, StepSpec
 from ..registry import REGISTRY, FunctionSpec
+from .checks import cross_check
 from .context import RunContext
+from .deletes import detect_deletes
 from .results import StepRecord
 
 
@@ -118,6 +120,10 @@ def _apply(ctx: RunContext, node: PlanNode, step: StepSpec, frame: Any, relation
         return engine.sql(step.sql or "", {**relations, **({} if frame is None else {"df": frame})}), step.sql
     if step.name is None:  # the compiler gives every transformer and function step a name
         raise ExecutionError(f"a {step.kind} step without a name", node=node.id)
+    if step.kind == "transformer" and step.name == "detect_deletes":  # compares with stored data
+        return detect_deletes(ctx, node, engine, frame, step.params.thaw())
+    if step.kind == "transformer" and step.name == "cross_check":  # compares the inputs
+        return cross_check(node, engine, frame, relations, step.params.thaw())
     if step.kind == "transformer":
         return engine.transformer(step.name, step.params, frame, relations)
     spec = REGISTRY.resolve(step.name, engine.name, scope=scope)

@@ -52,10 +52,6 @@ REFUSED: dict[str, str] = {
                       "it in a function step of your own (transforms.py)",
     "unit_convert": "it needs pint (physical units), which is not installed with odibi-provider; convert units "
                     "in a function step of your own (transforms.py) or with derive_columns",
-    "cross_check": "not built yet: it is a check across nodes that returns no data; compare the nodes in a "
-                   "SQL step (counts or columns of the inputs) or with tests meanwhile",
-    "detect_deletes": "not built yet: it compares this run's keys with the previous version of the target "
-                      "(Delta time travel or a SQL query); flag deletes in a SQL step against the target meanwhile",
 }
 # transformers that need df's column types (the engines pass them as ``types["df"]``)
 NEEDS_DF_TYPES = frozenset({"unpack_struct", "flatten_struct", "normalize_json"})

@@ -16,7 +16,7 @@ from ...errors import ExecutionError
 from ...plan.builtins import BUILTIN_TRANSFORMERS
 from ...plan.frozen import FrozenMap
 from ..params import Params
-from . import library_core, library_relational
+from . import checks, deletes, library_core, library_relational
 from .dialect import TYPE_ALIASES, Dialect
 
 JOINS = ("inner", "left", "right", "full", "semi", "anti")
@@ -240,6 +240,8 @@ TRANSFORMERS: dict[str, Callable[[SqlParams], str]] = {
 }
 TRANSFORMERS.update(library_core.TRANSFORMERS)  # Odibi's SQL core set
 TRANSFORMERS.update(library_relational.LIBRARY)  # Odibi's relational and advanced set
+TRANSFORMERS.update(deletes.LIBRARY)  # applied by runner/deletes.py once the deleted keys are known
+TRANSFORMERS.update(checks.LIBRARY)  # cross_check: runner/checks.py checks, then passes df through
 
 
 def build_sql(dialect: Dialect, name: str, params: Mapping[str, Any], columns: Sequence[str],

@@ -84,6 +84,14 @@ GOLDEN = [
                  """SELECT "id", COALESCE("name", 'it''s \\ x') AS "name", COALESCE("amount", 0) AS "amount" FROM df""",
                  "SELECT `id`, COALESCE(`name`, 'it\\'s \\\\ x') AS `name`, COALESCE(`amount`, 0) AS `amount` FROM df",
                  id="fill_nulls quotes strings per dialect"),
+    pytest.param("detect_deletes", {"mode": "sql_compare", "keys": ["id"], "source_connection": "erp",
+                                    "source_table": "t", "soft_delete_col": None},
+                 'SELECT * FROM df WHERE NOT EXISTS (SELECT 1 FROM _odibi_deleted AS x WHERE x."id" IS NOT DISTINCT '
+                 'FROM df."id")',
+                 "SELECT * FROM df WHERE NOT EXISTS (SELECT 1 FROM _odibi_deleted AS x WHERE x.`id` IS NOT DISTINCT "
+                 "FROM df.`id`)", id="detect_deletes hard delete"),
+    pytest.param("cross_check", {"type": "row_count_diff", "inputs": ["a", "b"]}, "SELECT * FROM df",
+                 "SELECT * FROM df", id="cross_check passes df through"),
 ]
 
 
