@@ -11,10 +11,11 @@ from ..engines.base import Engine
 from ..engines.sql import checks
 from ..errors import ExecutionError, OdibiError
 from ..plan.model import PlanNode
+from .context import RunContext
 
 
-def cross_check(node: PlanNode, engine: Engine, frame: Any, relations: Mapping[str, Any],
-                params: dict[str, Any]) -> tuple[Any, str]:
+def cross_check(_ctx: RunContext, node: PlanNode, engine: Engine, frame: Any, relations: Mapping[str, Any],
+                params: dict[str, Any]) -> tuple[Any, str | None]:
     """The node's data unchanged (the first input when it reads nothing) and the SQL of the pass-through."""
     try:
         cfg = checks.settings(params)

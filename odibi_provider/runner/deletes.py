@@ -10,6 +10,7 @@ rows, taken from that previous version, with ``soft_delete_col`` true, so the wr
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from ..engines.base import Engine
@@ -22,7 +23,7 @@ from .patterns import target_exists
 log = logging.getLogger(__name__)
 
 
-def detect_deletes(ctx: RunContext, node: PlanNode, engine: Engine, frame: Any,
+def detect_deletes(ctx: RunContext, node: PlanNode, engine: Engine, frame: Any, _relations: Mapping[str, Any],
                    params: dict[str, Any]) -> tuple[Any, str | None]:
     """The step's result and the SQL it applied (None when nothing was compared)."""
     try:

@@ -5,7 +5,7 @@ context=..., **params)`` or, written Odibi's way, ``f(context, current=df, **par
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -120,10 +120,8 @@ def _apply(ctx: RunContext, node: PlanNode, step: StepSpec, frame: Any, relation
         return engine.sql(step.sql or "", {**relations, **({} if frame is None else {"df": frame})}), step.sql
     if step.name is None:  # the compiler gives every transformer and function step a name
         raise ExecutionError(f"a {step.kind} step without a name", node=node.id)
-    if step.kind == "transformer" and step.name == "detect_deletes":  # compares with stored data
-        return detect_deletes(ctx, node, engine, frame, step.params.thaw())
-    if step.kind == "transformer" and step.name == "cross_check":  # compares the inputs
-        return cross_check(node, engine, frame, relations, step.params.thaw())
+    if step.kind == "transformer" and (runner_step := RUNNER_STEPS.get(step.name)) is not None:
+        return runner_step(ctx, node, engine, frame, relations, step.params.thaw())
     if step.kind == "transformer":
         return engine.transformer(step.name, step.params, frame, relations)
     spec = REGISTRY.resolve(step.name, engine.name, scope=scope)
@@ -151,6 +149,10 @@ def _call_odibi_style(spec: FunctionSpec, params: dict[str, Any], context: Odibi
         output = spec.func(context, **params, **kwargs)
     return output.df if isinstance(output, OdibiContext) else output
 
+
+# transformers that need more than SQL over ``df`` (stored data, the inputs' counts): run by the runner
+RunnerStep = Callable[[RunContext, PlanNode, Engine, Any, Mapping[str, Any], dict[str, Any]], tuple[Any, str | None]]
+RUNNER_STEPS: dict[str, RunnerStep] = {"detect_deletes": detect_deletes, "cross_check": cross_check}
 
 _SCOPES: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
 
