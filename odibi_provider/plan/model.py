@@ -57,6 +57,10 @@ class WriteSpec:
     # mode merge / scd2: Odibi's merge or scd2 params (engines/sql/scd.py), applied against the existing target
     operation: FrozenMap = EMPTY
 
+    def as_read(self) -> ReadSpec:
+        """How to read back what this write writes (downstream hand-offs, targets that patterns maintain)."""
+        return ReadSpec(connection=self.connection, format=self.format, path=self.path, table=self.table)
+
 
 @dataclass(frozen=True, slots=True)
 class StepSpec:

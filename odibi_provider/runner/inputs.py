@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ExecutionError
-from ..plan.model import PlanNode, ReadSpec
+from ..plan.model import PlanNode
 from .context import RunContext
 
 
@@ -25,8 +25,7 @@ def upstream_frame(ctx: RunContext, upstream_id: str, consumer: PlanNode) -> Any
         if upstream.write is None:
             return engine.from_arrow(ctx.engine_for(handoff.engine).to_arrow(handoff.frame))
     if upstream.write is not None:
-        spec = ReadSpec(connection=upstream.write.connection, format=upstream.write.format,
-                        path=upstream.write.path, table=upstream.write.table)
+        spec = upstream.write.as_read()
         return engine.read(spec, ctx.connection(spec.connection))
     stored = ctx.intermediate_store(upstream_id)  # local, or in a remote system store
     if not stored.exists():

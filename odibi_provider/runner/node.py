@@ -162,7 +162,7 @@ def _has_rows(engine: Engine, write: WriteSpec, connection: Any) -> bool:
     if write.mode != "overwrite" or write.format not in ("csv", "json", "parquet") or not write.path:
         return False
     try:
-        target = engine.read(ReadSpec(write.connection, write.format, path=write.path), connection)
+        target = engine.read(write.as_read(), connection)
         return engine.count(engine.sql("SELECT 1 AS probe FROM df LIMIT 1", {"df": target})) > 0
     except Exception:  # noqa: BLE001 (no readable dataset yet: nothing to replace)
         return False

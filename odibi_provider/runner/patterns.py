@@ -57,7 +57,7 @@ def _target(ctx: RunContext, node: PlanNode, engine: Engine) -> Any | None:
     connection = ctx.connection(write.connection)
     if not target_exists(connection, write.path, write.table):
         return None
-    spec = ReadSpec(connection=write.connection, format=write.format, path=write.path, table=write.table)
+    spec = write.as_read()
     return engine.materialize(engine.read(spec, connection))
 
 

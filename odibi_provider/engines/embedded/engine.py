@@ -227,7 +227,7 @@ class EmbeddedEngine:
         if isinstance(frame, LazyQuery) and "written" in frame.cache:
             return frame.cache["written"]
         if write is not None:
-            spec = ReadSpec(connection=write.connection, format=write.format, path=write.path, table=write.table)
+            spec = write.as_read()
             return self.read(spec, connection)
         return self.materialize(frame)
 

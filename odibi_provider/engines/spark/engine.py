@@ -112,7 +112,7 @@ class SparkEngine:
     def handoff(self, frame: Any, write: WriteSpec | None, connection: Any) -> Any:
         """A scan of the Parquet/Delta data an overwrite just wrote, else the materialized frame."""
         if write is not None and write.mode == "overwrite" and write.format in HANDOFF_FORMATS and write.path:
-            spec = ReadSpec(connection=write.connection, format=write.format, path=write.path)
+            spec = write.as_read()
             return self.read(spec, connection)
         return self.materialize(frame)
 
