@@ -12,7 +12,7 @@ EXTRA_OF = {
     "dagster": "dagster", "dagster_duckdb": "dagster", "dagster_pyspark": "dagster",
     "airflow": "airflow",
     "fsspec": "cloud", "s3fs": "cloud", "adlfs": "cloud",
-    "sqlalchemy": "sql", "psycopg": "sql",
+    "sqlalchemy": "sql", "psycopg": "sql", "pint": "units",
 }
 
 

@@ -28,8 +28,9 @@ import os
 import posixpath
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -200,6 +201,21 @@ class Store:
                 return []
         return [self.child(n) for n in sorted(set(names)) if not n.startswith(".") and fnmatch.fnmatchcase(n, pattern)]
 
+    def modified(self) -> float | None:
+        """When this file, or the newest file below this folder, was last written (a POSIX time); None
+        when there is nothing here."""
+        if self.is_local:
+            times = [os.lstat(self.uri).st_mtime] if os.path.isfile(self.uri) else [
+                os.lstat(os.path.join(folder, name)).st_mtime
+                for folder, _, names in os.walk(self.uri) for name in names]
+            return max(times, default=None) if times or os.path.lexists(self.uri) else None
+        try:
+            found = self.fs.find(self.path, detail=True)
+        except FileNotFoundError:
+            return None
+        times = [t for info in found.values() if (t := _info_time(info)) is not None]
+        return max(times, default=None)
+
     # --- writing ----------------------------------------------------------------------------------------
 
     def write_with(self, write: Callable[[Path], None]) -> Store:
@@ -253,6 +269,20 @@ class Store:
     def __fspath__(self) -> str:
         """Local stores pass for paths (``Path(store)``); a remote store refuses (StoreError)."""
         return str(self.local_path())
+
+
+def _info_time(info: Mapping[str, Any]) -> float | None:
+    """The modification time in an fsspec ``info`` entry (s3fs, adlfs, gcsfs and local spell it differently)."""
+    for key in ("mtime", "LastModified", "last_modified", "updated", "modified", "created"):
+        value = info.get(key)
+        if isinstance(value, int | float):
+            return float(value)
+        if isinstance(value, datetime):
+            return value.timestamp()
+        if isinstance(value, str) and value:
+            with contextlib.suppress(ValueError):
+                return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    return None
 
 
 def as_store(location: str | Path | Store) -> Store:

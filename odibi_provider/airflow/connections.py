@@ -25,7 +25,7 @@ import logging
 import os
 import re
 from collections import ChainMap
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -128,9 +128,7 @@ def values_from_connection(spec: ConnectionSpec, conn: Any) -> dict[str, tuple[s
     """``{NAME: (value, secret)}`` for the references in ``spec``'s options that ``conn`` provides."""
     extra = _extra(conn)
     values: dict[str, tuple[str, bool]] = {}
-    for key, template in spec.options.items():
-        if not isinstance(template, str):
-            continue
+    for key, template in _string_options(spec):
         for name in env_names(template):
             field, secret = reference_field(spec, key, template, name)
             if name in extra:
@@ -151,15 +149,17 @@ def _extra(conn: Any) -> dict[str, Any]:
     return extra if isinstance(extra, dict) else {}
 
 
-def environment_for(plan: Plan, node: PlanNode, *, fetch: Fetch | None = None,
+def environment_for(plan: Plan, node: PlanNode | Sequence[PlanNode], *, fetch: Fetch | None = None,
                     mask: Mask | None = None) -> Environment:
-    """The odibi Environment for running ``node`` under Airflow: Airflow Connection values over the process
-    environment over the project's ``.env``; every secret it resolves is registered for masking."""
+    """The odibi Environment for running ``node`` (or several nodes, in one pipeline task) under Airflow:
+    Airflow Connection values over the process environment over the project's ``.env``; every secret it
+    resolves is registered for masking."""
     fetch = fetch or _fetch_connection
     mask = mask or _mask
     from_airflow: dict[str, str] = {}
     secret_names: set[str] = set()
-    for name in connections_used(plan, node):
+    nodes = [node] if isinstance(node, PlanNode) else list(node)
+    for name in dict.fromkeys(name for one in nodes for name in connections_used(plan, one)):
         spec = plan.connection(name)
         if spec.airflow_conn_id:
             log.info("odibi connection '%s' takes its settings from Airflow connection '%s'", name,
@@ -182,10 +182,19 @@ def environment_for(plan: Plan, node: PlanNode, *, fetch: Fetch | None = None,
 
 def _secret_references(spec: ConnectionSpec) -> set[str]:
     names: set[str] = set()
-    for key, template in spec.options.items():
-        if isinstance(template, str):
-            names.update(n for n in env_names(template) if reference_field(spec, key, template, n)[1])
+    for key, template in _string_options(spec):
+        names.update(n for n in env_names(template) if reference_field(spec, key, template, n)[1])
     return names
+
+
+def _string_options(spec: ConnectionSpec) -> list[tuple[str, str]]:
+    """``(key, text)`` of every text option, one level of nested settings included (a SQL Server service
+    principal's ``azure_ad``: ``client_id`` -> login, ``client_secret`` -> password, ``tenant_id`` -> extra)."""
+    found: list[tuple[str, str]] = []
+    for key, value in spec.options.items():
+        nested = value.items() if isinstance(value, Mapping) else [(key, value)]
+        found += [(k, v) for k, v in nested if isinstance(v, str)]
+    return found
 
 
 def _get(fetch: Fetch, spec: ConnectionSpec) -> Any:

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ExecutionError
-from ..manifest.substitution import Environment, resolve_env_refs
-from .base import FileConnection, Secret, SqlConnection
+from ..manifest.substitution import Environment
+from .base import FileConnection, Secret, SqlConnection, resolve_option
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..plan.model import ConnectionSpec
@@ -47,7 +47,8 @@ def _open_sql(spec: ConnectionSpec, project_dir: Path, env: Environment) -> Any:
         raise ExecutionError(f"connection '{spec.name}': a sql connection needs 'url' "
                              "(for example sqlite:///data/warehouse.db or postgresql://user:${env:PG_PASSWORD}@host/db)")
     schema = _resolved(spec, "schema", env)
-    return SqlDatabase(spec.name, str(url), schema, env, project_dir=project_dir)
+    return SqlDatabase(spec.name, str(url), schema, env, project_dir=project_dir,
+                       azure_ad=spec.options.get("azure_ad"))
 
 
 def _resolved(spec: ConnectionSpec, key: str, env: Environment) -> str | None:
@@ -55,11 +56,19 @@ def _resolved(spec: ConnectionSpec, key: str, env: Environment) -> str | None:
     value = spec.options.get(key)
     if value is None:
         return None
-    try:
-        return resolve_env_refs(str(value), env)
-    except KeyError as exc:
-        raise ExecutionError(f"connection '{spec.name}': environment variable '{exc.args[0]}' used by "
-                             f"'{key}' is not set; export it or add it to the project's .env") from None
+    return resolve_option(value, env, where=f"connection '{spec.name}'", key=key)
+
+
+def _open_http(spec: ConnectionSpec, project_dir: Path, env: Environment) -> Any:
+    from .http import open_http
+
+    return open_http(spec, project_dir, env)
+
+
+def _open_catalog(spec: ConnectionSpec, project_dir: Path, env: Environment) -> Any:
+    from .catalog import open_catalog
+
+    return open_catalog(spec, project_dir, env)
 
 
 def _open_cloud(spec: ConnectionSpec, project_dir: Path, env: Environment) -> Any:
@@ -71,5 +80,7 @@ def _open_cloud(spec: ConnectionSpec, project_dir: Path, env: Environment) -> An
 _OPENERS: dict[str, Callable[[ConnectionSpec, Path, Environment], Any]] = {
     "local": _open_local,
     "sql": _open_sql,
+    "delta": _open_catalog,
+    "http": _open_http,
     **{kind: _open_cloud for kind in CLOUD_TYPES},
 }

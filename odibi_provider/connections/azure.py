@@ -4,7 +4,9 @@ Both types read and write through the Blob endpoint (ADLS Gen2 accounts serve it
 map to the same options. Credentials, in order: ``connection_string``; ``account_key``; ``sas_token``;
 a service principal (``tenant_id``, ``client_id``, ``client_secret``); else adlfs' and deltalake's
 defaults (environment, managed identity). ``endpoint_url`` points at a non-public endpoint, e.g.
-Azurite: ``http://127.0.0.1:10000/devstoreaccount1``.
+Azurite: ``http://127.0.0.1:10000/devstoreaccount1``. Odibi's ``auth:`` blocks arrive here flattened
+(``manifest/odibi_connections.py``) with ``auth_mode``; ``aad_msi`` signs in as the managed identity
+(``client_id`` for a user-assigned one) on both paths.
 
 ======================  ==============================  =====================================
 setting                 adlfs (``filesystem()``)        deltalake (``storage_options()``)
@@ -76,8 +78,23 @@ class AzureConnection(CloudConnection):
         adlfs = require("adlfs", extra="cloud", purpose=f"the {self.kind} connection '{self.name}'")
         return adlfs.AzureBlobFileSystem(**self.adlfs_options(), skip_instance_cache=True, use_listings_cache=False)
 
+    @property
+    def managed_identity(self) -> bool:
+        """True when the connection signs in as an Azure managed identity (Odibi's ``aad_msi``)."""
+        return self.get("auth_mode") == "aad_msi"
+
+    def _managed_identity_credential(self) -> Any:
+        """The azure-identity (async, as adlfs wants) managed-identity credential of this connection."""
+        identity = require("azure.identity.aio", extra="cloud", purpose=f"the managed identity of '{self.name}'")
+        client_id = self.get("client_id")
+        return identity.ManagedIdentityCredential(**({"client_id": client_id} if client_id else {}))
+
     def adlfs_options(self) -> dict[str, Any]:
         """Keyword arguments for ``adlfs.AzureBlobFileSystem`` (credentials resolved; never log them)."""
+        if self.managed_identity:
+            endpoint = self._credentials()["endpoint"]
+            host = {"account_host": urlsplit(endpoint).netloc} if endpoint else {}
+            return {"account_name": self.account_name, "credential": self._managed_identity_credential(), **host}
         if self.get("connection_string"):
             return {"connection_string": self.get("connection_string")}
         found = self._credentials()

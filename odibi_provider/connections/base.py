@@ -9,11 +9,28 @@ connection opens and are never put in reprs, errors or the Plan.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from ..errors import ExecutionError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..manifest.substitution import Environment
 
 # connection options that hold credentials: resolved only when a connection opens, never shown
 SECRET_FIELDS = frozenset({"url", "access_key_id", "secret_access_key", "session_token", "account_key",
                            "sas_token", "connection_string", "client_secret", "token"})
+
+
+def resolve_option(raw: Any, env: Environment, *, where: str, key: str) -> str:
+    """``raw`` with its ``${env:...}`` references resolved; a variable that is not set is an ExecutionError
+    naming ``where`` (the connection), ``key`` (the option) and the fix."""
+    from ..manifest.substitution import resolve_env_refs
+
+    try:
+        return resolve_env_refs(str(raw), env)
+    except KeyError as exc:
+        raise ExecutionError(f"{where}: environment variable '{exc.args[0]}' used by '{key}' is not set; export "
+                             "it or add it to the project's .env") from None
 
 
 @runtime_checkable

@@ -32,8 +32,8 @@ from urllib.parse import quote
 
 from ..errors import ExecutionError, MissingExtraError
 from ..extras import require
-from ..manifest.substitution import Environment, resolve_env_refs
-from .base import SECRET_FIELDS, Secret
+from ..manifest.substitution import Environment
+from .base import SECRET_FIELDS, Secret, resolve_option
 from .masking import register_secret
 
 _SAS_SIGNATURE = re.compile(r"(?i)\b(sig|signature)=[^&\s'\"]+")
@@ -216,11 +216,7 @@ def open_cloud(spec: Any, project_dir: Path, env: Environment) -> CloudConnectio
     for key, raw in spec.options.items():
         if raw is None or key in ("airflow_conn_id", "description"):
             continue
-        try:
-            value = resolve_env_refs(str(raw), env)
-        except KeyError as exc:
-            raise ExecutionError(f"connection '{spec.name}': environment variable '{exc.args[0]}' used by "
-                                 f"'{key}' is not set; export it or add it to the project's .env") from None
+        value = resolve_option(raw, env, where=f"connection '{spec.name}'", key=key)
         settings[key] = Secret(value) if key in SECRET_FIELDS else value
     if spec.type in ("azure_blob", "azure_adls"):
         from .azure import AzureConnection

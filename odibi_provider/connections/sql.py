@@ -1,26 +1,35 @@
-"""The ``sql`` connection: a database reached through SQLAlchemy (SQLite file, PostgreSQL).
+"""The ``sql`` connection: a database reached through SQLAlchemy (SQLite file, PostgreSQL, SQL Server).
 
 The URL keeps its ``${env:NAME}`` references until the connection opens. A value put into the
 ``user:password`` part or the query is percent-quoted, so a password holding ``@ # / : %`` reaches the
 database whole. The resolved URL, and in particular its password, never appears in a repr, a log
 line or an error message: errors pass through :meth:`SqlDatabase.scrub` before they leave this
 package, and every secret is registered for masking (:mod:`.masking`).
+
+SQL Server (``mssql+pyodbc://``, Odibi's ``sql_server``/``azure_sql``) needs pyodbc and Microsoft's ODBC
+driver; a service principal (``azure_ad``: tenant, client id, secret) signs in with an access token from
+azure-identity, handed to the driver on every new connection (``SQL_COPT_SS_ACCESS_TOKEN``).
 """
 
 from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from ..errors import ExecutionError
 from ..manifest.substitution import TOKEN, Environment, env_names, resolve_env_refs
+from .base import resolve_option
 from .masking import USERINFO_SAFE, register_secret, secret_variants
 
 _PASSWORD = re.compile(r"(?P<head>\b[A-Za-z][\w+.-]*://[^:/@?#\s]*):(?P<password>[^@/?#\s]*)@")
 _QUERY_PASSWORD = re.compile(r"(?i)\b(password|passwd|pwd)=[^&\s]*")
+_ODBC_PASSWORD = re.compile(r"(?i)\b(pwd|password)(%3D|=)(%7B.*?%7D|\{.*?\}|[^&;%\s]*)")  # in an odbc_connect value
+_SQL_SERVER_SCOPE = "https://database.windows.net/.default"
+SQL_COPT_SS_ACCESS_TOKEN = 1256  # msodbcsql's pre-connect attribute for an Azure AD access token
 _SECRET_NAME = re.compile(r"(?i)pass|pwd|secret|token|key|credential")
 _DRIVERS = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg"}
 _QUERY_SAFE = "!$'()*,;:@/?-._~"  # query-value characters that need no quoting (not & = + # %)
@@ -73,18 +82,38 @@ def _zones(url: str) -> tuple[tuple[int, int], int]:
 
 
 def redact_url(url: str) -> str:
-    """``url`` with its password hidden: ``postgresql://user:***@host/db``, ``?password=***``."""
+    """``url`` with its password hidden: ``postgresql://user:***@host/db``, ``?password=***``, and the
+    ``PWD`` of an ODBC connection string."""
+    url = _ODBC_PASSWORD.sub(lambda m: f"{m.group(1)}{m.group(2)}***", url)
     return _QUERY_PASSWORD.sub(r"\1=***", _PASSWORD.sub(lambda m: f"{m.group('head')}:***@", url))
+
+
+def _odbc_passwords(url: str) -> set[str]:
+    """The ``PWD`` values of an ``odbc_connect`` connection string in ``url`` (braces removed)."""
+    found: set[str] = set()
+    for value in parse_qs(urlsplit(url).query).get("odbc_connect", []):
+        for match in re.finditer(r"(?i)(?:^|;)\s*(?:pwd|password)\s*=\s*(\{(?:[^}]|\}\})*\}|[^;]*)", value):
+            secret = match.group(1)
+            secret = secret[1:-1].replace("}}", "}") if secret.startswith("{") else secret
+            found |= {secret.strip()} if secret.strip() else set()
+    return found
+
+
+def access_token_struct(token: str) -> bytes:
+    """An Azure AD access token as msodbcsql expects it: length-prefixed UTF-16-LE bytes."""
+    encoded = token.encode("utf-16-le")
+    return len(encoded).to_bytes(4, "little") + encoded
 
 
 class SqlDatabase:
     """A SQL database by SQLAlchemy URL; the engine is created once and reused (thread-safe)."""
 
     def __init__(self, name: str, url_template: str, schema: str | None, env: Environment, *,
-                 project_dir: str | Path | None = None) -> None:
+                 project_dir: str | Path | None = None, azure_ad: Mapping[str, str] | None = None) -> None:
         self.name = name
         self.schema = schema
         self._template = url_template
+        self._azure_ad = dict(azure_ad or {})
         self._env = env
         self._project_dir = Path(project_dir) if project_dir is not None else Path.cwd()
         self._secrets: tuple[str, ...] = ()
@@ -111,6 +140,7 @@ class SqlDatabase:
         password = urlsplit(url).password if "://" in url else None
         if password:
             found |= {password, unquote(password)}
+        found |= _odbc_passwords(url)
         variants: set[str] = set()
         for value in found:
             password_like = "://" not in value  # a whole URL is masked whole, not cut at its host
@@ -140,6 +170,9 @@ class SqlDatabase:
         from ..extras import require
 
         sqlalchemy = require("sqlalchemy", purpose=f"the sql connection '{self.name}'")
+        if self.dialect == "mssql":
+            require("pyodbc", extra="mssql", purpose=f"the SQL Server connection '{self.name}' (it also needs "
+                                                     "Microsoft's ODBC driver, see the README)")
         try:
             engine = sqlalchemy.create_engine(self.url())
         except ExecutionError:
@@ -148,7 +181,22 @@ class SqlDatabase:
             raise self.error("cannot create a database engine", exc) from None
         if engine.dialect.name == "sqlite":
             _transactional_sqlite(sqlalchemy, engine)
+        if self._azure_ad:
+            _token_on_connect(sqlalchemy, engine, self.azure_credential())
         return engine
+
+    def azure_credential(self) -> Any:
+        """The azure-identity credential of a service principal (``azure_ad``), secrets resolved here."""
+        settings: dict[str, str] = {}
+        for key, template in self._azure_ad.items():
+            settings[key] = resolve_option(template, self._env, where=f"connection '{self.name}'", key=f"auth.{key}")
+        register_secret(settings["client_secret"], pieces=True)
+        self._secrets = (*self._secrets, *secret_variants(settings["client_secret"], pieces=True))
+        from ..extras import require
+
+        identity = require("azure.identity", extra="cloud", purpose=f"the Azure AD sign-in of '{self.name}'")
+        return identity.ClientSecretCredential(settings["tenant_id"], settings["client_id"],
+                                               settings["client_secret"])
 
     def location(self, table: str) -> str:
         """Where ``table`` lives, for outcomes and logs: the redacted URL plus the qualified table."""
@@ -185,6 +233,15 @@ class SqlDatabase:
         return f"SqlDatabase(name={self.name!r}, url={self.display_url!r}, schema={self.schema!r})"
 
     __str__ = __repr__
+
+
+def _token_on_connect(sqlalchemy: Any, engine: Any, credential: Any) -> None:
+    """Sign every new DBAPI connection in with a fresh access token from ``credential``."""
+
+    @sqlalchemy.event.listens_for(engine, "do_connect")
+    def _connect(_dialect: Any, _record: Any, _cargs: Any, cparams: dict[str, Any]) -> None:
+        token = credential.get_token(_SQL_SERVER_SCOPE).token
+        cparams.setdefault("attrs_before", {})[SQL_COPT_SS_ACCESS_TOKEN] = access_token_struct(token)
 
 
 def _transactional_sqlite(sqlalchemy: Any, engine: Any) -> None:

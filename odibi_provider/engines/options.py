@@ -17,6 +17,9 @@ from ..errors import ExecutionError
 
 Key = tuple[str, str]  # (read | write, format)
 _WRITE_COMMON = frozenset({"keys", "merge_keys"})
+# format: api, applied by odibi on every engine (the nested blocks are checked by connections/api_options.py)
+API_OPTIONS = frozenset({"method", "params", "request_body", "json_body", "headers", "max_records", "pagination",
+                         "response", "retry", "rate_limit", "http", "incremental_param"})
 PORTABLE: dict[Key, frozenset[str]] = {
     ("read", "csv"): frozenset({"header", "delimiter", "sep", "quote", "escape", "skip", "null_values", "nullstr",
                                 "dtype", "types", "all_varchar", "ignore_errors", "columns", "encoding",
@@ -26,16 +29,38 @@ PORTABLE: dict[Key, frozenset[str]] = {
     ("read", "delta"): frozenset({"version", "versionAsOf", "timestampAsOf", "columns"}),
     ("read", "excel"): frozenset({"sheet_name", "header", "skip", "dtype", "columns"}),
     ("read", "sql"): frozenset({"columns", "chunk_size"}),
+    ("read", "api"): API_OPTIONS,
     ("write", "csv"): _WRITE_COMMON | {"header", "delimiter", "sep", "quote", "escape", "nullstr"},
     ("write", "json"): _WRITE_COMMON | {"lines"},
     ("write", "parquet"): _WRITE_COMMON | {"compression", "row_group_size"},
     ("write", "excel"): _WRITE_COMMON | {"sheet_name"},
-    ("write", "delta"): _WRITE_COMMON | {"schema_mode", "target_file_size", "description"},
-    ("write", "sql"): _WRITE_COMMON | {"chunk_size"},
+    ("write", "delta"): _WRITE_COMMON | {"schema_mode", "target_file_size", "description", "zorder_by",
+                                         "table_properties"},  # the last two: write.zorder_by/table_properties
+    ("write", "sql"): _WRITE_COMMON | {"chunk_size", "pre_sql", "post_sql"},  # the last two: node pre/post_sql
 }
 FILE_FORMATS = ("csv", "json", "parquet", "excel")
 # read options meant for the host, not the reader (``watch: true`` makes the Dagster adapter add a file sensor)
 HOST_OPTIONS = frozenset({"watch"})
+_READ_KEY = "is a key of read:, not a reader option; move it up one level (read.{key})"
+# keys written under options that belong elsewhere, or that name a feature with another spelling here
+MISPLACED: dict[str, str] = {
+    **{key: _READ_KEY.format(key=key) for key in ("incremental", "path", "table", "query", "archive_options",
+                                                   "streaming")},
+    **{key: f"is a key of read.incremental:, not a reader option (read.incremental.{key})"
+       for key in ("column", "lookback", "unit", "watermark_lag", "fallback_column", "state_key")},
+    "mode": "is not a read option: the write mode goes under write.mode, the incremental mode under "
+            "read.incremental.mode",
+    "badRecordsPath": "is Databricks' bad-record archive; set ignore_errors: true and a validation.quarantine "
+                      "target to keep the rejected rows",
+}
+
+
+class OptionError(ExecutionError):
+    """An option an engine does not take; ``key`` names it (validate reports it at that key's line)."""
+
+    def __init__(self, message: str, *, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
 
 
 @dataclass(frozen=True)
@@ -61,19 +86,26 @@ class EngineOptions:
         options = {k: v for k, v in options.items() if k not in HOST_OPTIONS}
         for key in options:
             if reason := self.declined.get((kind, fmt), {}).get(key):
-                raise ExecutionError(f"{where}: the {self.engine} engine cannot honour {fmt} {kind} option "
-                                     f"'{key}' ({reason}); drop it")
+                raise OptionError(f"{where}: the {self.engine} engine cannot honour {fmt} {kind} option "
+                                  f"'{key}' ({reason}); drop it", key=key)
             value, reason = self.only.get((kind, fmt, key), (options[key], ""))
             if options[key] != value:
-                raise ExecutionError(f"{where}: the {self.engine} engine cannot honour {key}: {options[key]!r} "
-                                     f"({reason}); drop it or set {key}: {str(value).lower()}")
+                raise OptionError(f"{where}: the {self.engine} engine cannot honour {key}: {options[key]!r} "
+                                  f"({reason}); drop it or set {key}: {str(value).lower()}", key=key)
         accepted = self.accepted(kind, fmt)
         if unknown := sorted(set(options) - accepted):
+            if misplaced := [u for u in unknown if u in MISPLACED]:
+                raise OptionError(f"{where}: " + "; ".join(f"'{u}' {MISPLACED[u]}" for u in misplaced),
+                                  key=misplaced[0])
             hints = [h for h in (did_you_mean(u, accepted) for u in unknown) if h]
-            raise ExecutionError(
+            raise OptionError(
                 f"{where}: unknown {fmt} {kind} option(s) {', '.join(map(repr, unknown))}"
                 f"{' (' + '; '.join(hints) + ')' if hints else ''}; accepted {fmt} {kind} options{self.scope}: "
-                f"{', '.join(sorted(accepted))}")
+                f"{', '.join(sorted(accepted))}", key=unknown[0])
+        if fmt == "api":
+            from ..connections.api_options import parse_api_options
+
+            parse_api_options(options, where)
         return options
 
     def _check_format(self, kind: str, fmt: str, where: str) -> None:
@@ -91,16 +123,17 @@ class EngineOptions:
                 for k, v in options.items() if k not in self.handled and v is not None}
 
 
-_ALL = tuple(sorted({fmt for _, fmt in PORTABLE}))
+_ALL = tuple(sorted({fmt for kind, fmt in PORTABLE if kind == "write"}))
+_READS = tuple(sorted({fmt for kind, fmt in PORTABLE if kind == "read"}))
 # DuckDB's own csv reader options that its error messages suggest ("e.g., max_line_size=3000005")
 DUCKDB_CSV = ("max_line_size", "sample_size", "null_padding")
-EMBEDDED = EngineOptions("pandas", "", {"read": _ALL, "write": _ALL}, {("read", "csv"): frozenset(DUCKDB_CSV)},
+EMBEDDED = EngineOptions("pandas", "", {"read": _READS, "write": _ALL}, {("read", "csv"): frozenset(DUCKDB_CSV)},
                          {}, {}, {}, frozenset().union(*PORTABLE.values()))
 
 _SPARK_FILES = frozenset({"recursiveFileLookup", "pathGlobFilter", "modifiedBefore", "modifiedAfter"})
 SPARK = EngineOptions(
     engine="spark", scope=" on spark",
-    formats={"read": _ALL, "write": ("csv", "delta", "json", "parquet", "sql")},
+    formats={"read": _READS, "write": ("csv", "delta", "json", "parquet", "sql")},
     native={
         ("read", "csv"): _SPARK_FILES | {"inferSchema", "mode", "multiLine", "comment", "dateFormat", "timestampFormat",
                                          "nullValue", "emptyValue", "ignoreLeadingWhiteSpace",
@@ -127,6 +160,8 @@ SPARK = EngineOptions(
     declined={
         ("read", "csv"): {"skip": "Spark's CSV reader cannot skip leading lines"},
         ("write", "parquet"): {"row_group_size": "Spark sizes Parquet row groups in bytes (parquet.block.size)"},
+        ("write", "sql"): {k: "Spark's JDBC writer loads its own transaction; run the node on the embedded engine"
+                           for k in ("pre_sql", "post_sql")},
         ("write", "delta"): {"target_file_size": "set the table property delta.targetFileSize instead",
                              "description": "the spark engine keeps the commit's userMetadata for the write id"},
     },
@@ -135,5 +170,5 @@ SPARK = EngineOptions(
           ("write", "json", "lines"): (True, "Spark writes JSON lines only")},
     handled=frozenset({"columns", "dtype", "types", "all_varchar", "ignore_errors", "strict_mode", "lines",
                        "union_by_name", "hive_partitioning", "keys", "merge_keys", "version", "versionAsOf",
-                       "timestampAsOf", "schema_mode"}),
+                       "timestampAsOf", "schema_mode", "zorder_by", "table_properties"}) | API_OPTIONS,
 )

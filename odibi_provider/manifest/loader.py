@@ -17,7 +17,7 @@ from ..errors import Problem, ProjectError
 from .diagnostics import node_id_at, problems_from_validation
 from .models import ProjectConfig
 from .project_file import find_project_file
-from .substitution import Environment, Substituter
+from .substitution import SECRET_BLOCKS, Environment, Substituter
 from .yaml_source import LocDict, LocList, format_path, load_yaml, locate
 
 
@@ -33,6 +33,7 @@ class LoadedProject:
     env_refs: tuple[str, ...] = ()
     date_refs: tuple[str, ...] = ()
     warnings: tuple[Problem, ...] = ()
+    cacheable: bool = True  # False when part of the project came from a database (an imported registry)
 
     @property
     def project_dir(self) -> Path:
@@ -52,7 +53,9 @@ def load_project(path: str | os.PathLike[str], *, env: str | None = None, vars: 
     project_file = find_project_file(path)
     problems: list[Problem] = []
     files: list[Path] = []
-    data = _load_with_imports(project_file, problems, files, stack=())
+    imported = _import_seed(project_file, problems)
+    data = imported.data if imported else _load_with_imports(project_file, problems, files, stack=())
+    files.extend(imported.files if imported else ())
     if not isinstance(data, LocDict):
         if data is not None or not problems:
             problems.append(Problem("the project file must be a mapping with a 'project' key",
@@ -67,7 +70,7 @@ def load_project(path: str | os.PathLike[str], *, env: str | None = None, vars: 
         variables = {}
     substituter.variables = {**variables, **(vars or {})}
     for key in [k for k in data if k not in ("vars", "environments")]:
-        data[key] = substituter.walk(data[key], (key,), keep_env=key == "connections")
+        data[key] = substituter.walk(data[key], (key,), keep_env=key in SECRET_BLOCKS)
     problems.extend(substituter.problems)
     config: ProjectConfig | None = None
     try:
@@ -79,7 +82,21 @@ def load_project(path: str | os.PathLike[str], *, env: str | None = None, vars: 
         raise ProjectError(problems)
     return LoadedProject(config=config, project_file=project_file, files=tuple(files), data=data, env=env,
                          env_refs=tuple(sorted(substituter.used_env)),
-                         date_refs=tuple(sorted(substituter.used_dates)), warnings=tuple(problems))
+                         date_refs=tuple(sorted(substituter.used_dates)), warnings=tuple(problems),
+                         cacheable=imported.cacheable if imported else True)
+
+
+def _import_seed(project_file: Path, problems: list[Problem]) -> Any:
+    """A seed-format project (odibi_de_v2 manifest, ODIBI CORE Step list) as a located tree, else None."""
+    from .. import importers
+
+    fmt = importers.detect(project_file)
+    if fmt is None:
+        return None
+    imported = importers.load(project_file, fmt, problems)
+    if imported is None:
+        raise ProjectError(problems)
+    return imported
 
 
 def _load_with_imports(file: Path, problems: list[Problem], files: list[Path],

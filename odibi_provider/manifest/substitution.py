@@ -1,4 +1,7 @@
-"""``${...}`` substitutions: ``${VAR}``, ``${env:VAR}``, ``${vars.name}``, ``${date:-7d}``, ``${date:-7d:%Y%m%d}``.
+"""``${...}`` substitutions: ``${VAR}``, ``${env:VAR}``, ``${vars.name}`` and dates as Odibi writes them:
+``${date:now}``, ``${date:today}``, ``${date:yesterday}``, ``${date:start_of_month}``, ``${date:end_of_month}``,
+``${date:start_of_year}``, ``${date:-7d}`` (units ``d w m y`` from today's midnight, ``h`` from now), each with an
+optional ``:FORMAT`` (strftime; ``%Y-%m-%d``, or ``%Y-%m-%d %H:%M:%S`` for ``now``).
 
 Environment references inside ``connections`` are secrets and stay references (``${env:PG_PASSWORD}``);
 connections resolve them when they open, so a secret value never enters the model, the Plan or its JSON.
@@ -12,6 +15,7 @@ letters, digits and ``_``), else the project does not load (see :func:`fit_sql`)
 
 from __future__ import annotations
 
+import calendar
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -24,12 +28,16 @@ from ..errors import Problem, Severity
 from .sql_text import SqlTextError, Token, lex
 
 TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)\}")
-_DATE_OFFSET = re.compile(r"^([+-]\d+)([dhw])$")
-_DATE_UNITS = {"d": "days", "h": "hours", "w": "weeks"}
+_DATE_OFFSET = re.compile(r"^([+-]?\d+)([dhwmy])$")
 DEFAULT_DATE_FORMAT = "%Y-%m-%d"
+NOW_FORMAT = "%Y-%m-%d %H:%M:%S"  # Odibi's default for ${date:now}
+DATE_FORMS = ("now", "today", "yesterday", "start_of_month", "end_of_month", "start_of_year")
 PLAIN_LITERAL = re.compile(r"-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?"
                            r"|[A-Za-z_][A-Za-z0-9_]*")
 _NODE_SQL = {("read", "query"), ("params", "condition"), ("params", "order_by")}
+
+
+SECRET_BLOCKS = ("connections", "alerts", "lineage")  # ${env:...} kept as references, resolved when used
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -63,6 +71,12 @@ class Environment:
     def get(self, name: str) -> str | None:
         value = self.process.get(name)
         return value if value is not None else self.dotenv.get(name)
+
+
+def _is_api_read(path: tuple[Any, ...], value: Mapping[str, Any]) -> bool:
+    """An HTTP API read: its options (query params, headers) hold ${env:...} secrets, kept as references
+    (out of the Plan and its cache) and resolved when the API is called."""
+    return bool(path) and path[-1] == "read" and value.get("format") == "api"
 
 
 def resolve_env_refs(text: str, env: Environment) -> str:
@@ -119,7 +133,8 @@ class Substituter:
             return self.resolve(value, path, keep_env=keep_env)
         if isinstance(value, dict):
             for key in list(value):
-                secret_zone = keep_env or (len(path) == 0 and key == "connections")
+                secret_zone = keep_env or (len(path) == 0 and key in SECRET_BLOCKS) or (
+                    key == "options" and _is_api_read(path, value))
                 value[key] = self.walk(value[key], (*path, key), keep_env=secret_zone)
         elif isinstance(value, list):
             for index, item in enumerate(value):
@@ -185,7 +200,7 @@ class Substituter:
         name = _env_name(expr)
         if name is None:
             return self._missing(f"unknown substitution '{original}'", path, original,
-                                 hint="use ${VAR}, ${env:VAR}, ${vars.name} or ${date:-7d}")
+                                 hint="use ${VAR}, ${env:VAR}, ${vars.name}, ${date:now} or ${date:-7d}")
         if not name:
             return self._missing("empty variable name in '${env:}'", path, original)
         if keep_env:  # kept as a reference (a secret): the Plan does not depend on its value
@@ -203,17 +218,14 @@ class Substituter:
 
     def _date(self, expr: str, path: tuple[Any, ...], original: str) -> str:
         _, _, spec = expr.partition(":")
-        offset, _, fmt = spec.partition(":")
-        offset = offset.strip() or "+0d"
-        if offset == "today":
-            offset = "+0d"
-        match = _DATE_OFFSET.match(offset)
-        if not match:
-            return self._missing(f"bad date offset '{offset}' in '{original}'", path, original,
-                                 hint="write ${date:-7d}, ${date:+1h} or ${date:-2w:%Y%m%d}")
+        form, _, fmt = spec.partition(":")
+        when = resolve_date(form.strip() or "today", self.now)
+        if when is None:
+            return self._missing(f"unknown date expression '{form.strip()}' in '{original}'", path, original,
+                                 hint="write one of " + ", ".join(f"${{date:{f}}}" for f in DATE_FORMS)
+                                 + ", or an offset such as ${date:-7d}, ${date:+1m} or ${date:-2w:%Y%m%d}")
         self.used_dates.add(expr)
-        delta = timedelta(**{_DATE_UNITS[match.group(2)]: int(match.group(1))})
-        return (self.now + delta).strftime(fmt or DEFAULT_DATE_FORMAT)
+        return when.strftime(fmt or (NOW_FORMAT if form.strip() == "now" else DEFAULT_DATE_FORMAT))
 
     def _missing(self, message: str, path: tuple[Any, ...], original: str, *,
                  hint: str | None = None, severity: Severity = "error") -> str:
@@ -224,6 +236,35 @@ class Substituter:
                                      line=loc[1] if loc else None, hint=hint, code="substitution",
                                      severity=severity, node=self.node_at(path)))
         return original
+
+
+def resolve_date(form: str, now: datetime) -> datetime | None:
+    """The moment an Odibi date expression names (``now``, ``today``, ``-7d``, ``+1m``...), None if unknown.
+
+    As in Odibi, named dates other than ``now`` and offsets in days, weeks, months and years count from today's
+    midnight (a month offset past the month's end lands on its last day); ``h`` offsets count from ``now``.
+    """
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    named = {"now": now, "today": midnight, "yesterday": midnight - timedelta(days=1),
+             "start_of_month": midnight.replace(day=1), "start_of_year": midnight.replace(month=1, day=1),
+             "end_of_month": _add_months(midnight.replace(day=1), 1) - timedelta(days=1)}
+    if form in named:
+        return named[form]
+    match = _DATE_OFFSET.match(form)
+    if not match:
+        return None
+    amount, unit = int(match.group(1)), match.group(2)
+    if unit == "h":
+        return now + timedelta(hours=amount)
+    if unit in "dw":
+        return midnight + timedelta(days=amount * (7 if unit == "w" else 1))
+    return _add_months(midnight, amount * (12 if unit == "y" else 1))
+
+
+def _add_months(day: datetime, months: int) -> datetime:
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return day.replace(year=year, month=month + 1, day=min(day.day, last))
 
 
 def is_sql_path(path: tuple[Any, ...]) -> bool:

@@ -2,7 +2,9 @@
 
 The cache entry records a content hash of every file the Plan came from (project YAML, imports,
 ``.env``, transform files) and a fingerprint of the environment values and dates it resolved (never
-stored). Hosts that parse often (Airflow) load a 1,000-node Plan without re-validating.
+stored). Hosts that parse often (Airflow) load a 1,000-node Plan without re-validating. Dates are fingerprinted
+as they would resolve now, so a Plan holding ``${date:today}`` is rebuilt the next day and one holding
+``${date:now}`` (to the second, or finer with its format) on every load.
 
 Secrets never reach the cache, not even hashed: ``${env:...}`` references in ``connections:`` stay
 references in the Plan, so their values are not part of the fingerprint, and ``.env`` (where they live) is
@@ -71,7 +73,7 @@ def load_plan(path: str | os.PathLike[str], *, env: str | None = None, vars: Map
         loaded = load_project(project_file, env=env, vars=vars)
         files = _source_files(loaded)
         plan = compile_plan(loaded, registry=registry, source_hash=_files_hash(files))
-    if use_cache:
+    if use_cache and loaded.cacheable:
         _write_cached(entry_file, plan, files, loaded)
     return plan
 

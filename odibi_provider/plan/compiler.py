@@ -18,7 +18,9 @@ from .._suggest import did_you_mean
 from ..errors import Problem, ProjectError
 from ..manifest.loader import LoadedProject
 from ..manifest.models import NodeConfig, PipelineConfig
+from ..manifest.yaml_source import locate
 from ..registry import REGISTRY, Registry
+from .catalog import with_default_roots
 from .datasets import dataset_key, dataset_uri
 from .frozen import FrozenMap
 from .graph import describe_cycle, topological_levels
@@ -37,6 +39,7 @@ from .nodes import NodeBuilder, report_into
 from .patterns import PATTERNS, compile_pattern, generates, stored_datasets
 from .patterns_write import write_settings
 from .static_checks import check_static
+from .validation import validation_spec
 
 
 @dataclass(slots=True)
@@ -54,7 +57,8 @@ def compile_plan(loaded: LoadedProject, *, registry: Registry | None = None, sou
     report = report_into(problems, loaded.problem)
     modules = _load_transforms(loaded, registry, report)
     config = loaded.config
-    connections = {name: _connection_spec(name, conn) for name, conn in config.connections.items()}
+    connections = with_default_roots({name: _connection_spec(name, conn) for name, conn in config.connections.items()},
+                                     config.system.connection, config.system.path)
     builder = NodeBuilder(connections=connections, registry=registry, report=report, scope=tuple(modules))
     entries, disabled = _build_nodes(loaded, builder, report)
     _check_refs(entries, disabled, report)
@@ -71,22 +75,42 @@ def compile_plan(loaded: LoadedProject, *, registry: Registry | None = None, sou
     if any(p.severity == "error" for p in problems):
         raise ProjectError(problems)
     order = {node_id: (depth, i) for depth, level in enumerate(levels) for i, node_id in enumerate(level)}
-    nodes = tuple(sorted((replace(e.node, level=order[e.node.id][0]) for e in entries.values()),
-                         key=lambda n: order[n.id]))
+    nodes = tuple(sorted((replace(e.node, level=order[e.node.id][0], source=_source(loaded, e.path))
+                          for e in entries.values()), key=lambda n: order[n.id]))
     edges = tuple(Edge(up, n.id, _edge_kind(entries[n.id], up)) for n in nodes for up in n.upstream)
     return Plan(
         project=config.project, project_dir=str(loaded.project_dir), engine=config.engine, nodes=nodes,
         edges=edges, datasets=tuple(datasets.values()), levels=tuple(tuple(lv) for lv in levels),
-        pipelines=tuple(_pipeline_spec(p, entries) for p in config.pipelines),
+        pipelines=tuple(_pipeline_spec(p, entries, config.granularity) for p in config.pipelines),
         connections=tuple(connections.values()), vars=FrozenMap(config.vars),
-        story=StorySpec(**config.story.model_dump()), system=SystemSpec(**config.system.model_dump()),
+        story=StorySpec(**config.story.model_dump(include=set(StorySpec.__dataclass_fields__))),
+        system=SystemSpec(**config.system.model_dump(include=set(SystemSpec.__dataclass_fields__))),
         env=loaded.env, description=config.description, owner=config.owner, source_hash=source_hash,
         env_refs=loaded.env_refs, date_refs=loaded.date_refs, transform_modules=tuple(_transform_sources(loaded)),
         disabled=tuple(disabled),
-        spark=FrozenMap(config.spark.model_dump(exclude_none=True) if config.spark else {}))
+        spark=FrozenMap(_spark_block(config)),
+        alerts=tuple(FrozenMap(a.model_dump()) for a in config.alerts),
+        lineage=FrozenMap(config.lineage.model_dump()) if config.lineage else None, version=config.version,
+        logging=FrozenMap(config.logging.model_dump()) if config.logging else None,
+        performance=FrozenMap(config.performance.model_dump(
+            include={"max_workers", "duckdb_threads", "duckdb_memory_limit"}, exclude_none=True)))
 
 
-STORE_TYPES = ("local", "s3", "azure_blob", "azure_adls", "gcs")
+def _source(loaded: LoadedProject, path: tuple[Any, ...]) -> str | None:
+    """``file:line`` where the node at ``path`` is written (None for a project built in Python)."""
+    found = locate(loaded.data, path)
+    return f"{found[0]}:{found[1]}" if found else None
+
+
+def _spark_block(config: Any) -> dict[str, Any]:
+    """The ``spark:`` block with ``performance.spark_config`` joined into its conf (``spark.conf`` wins)."""
+    block = config.spark.model_dump(exclude_none=True) if config.spark else {}
+    if config.performance.spark_config:
+        block["conf"] = {**config.performance.spark_config, **block.get("conf", {})}
+    return block
+
+
+STORE_TYPES = ("local", "s3", "azure_blob", "azure_adls", "gcs", "delta")  # delta: a catalog's local root
 
 
 def _check_stores(config: Any, connections: dict[str, ConnectionSpec], entries: dict[str, _Entry],
@@ -145,6 +169,9 @@ def _load_transforms(loaded: LoadedProject, registry: Registry, report: Any) -> 
 
 
 def _connection_spec(name: str, conn: Any) -> ConnectionSpec:
+    if hasattr(conn, "as_spec"):  # Odibi's shapes (sql_server, postgres, azure auth blocks) -> this package's
+        kind, options = conn.as_spec()
+        return ConnectionSpec(name=name, type=kind, options=FrozenMap(options), airflow_conn_id=conn.airflow_conn_id)
     options = conn.model_dump(by_alias=True, exclude_none=True,
                               exclude={"type", "airflow_conn_id", "description"})
     return ConnectionSpec(name=name, type=conn.type, options=FrozenMap(options),
@@ -194,6 +221,12 @@ def _node(node: NodeConfig, node_id: str, pipeline: PipelineConfig, config: Any,
     quarantine = builder.write(node.validation.quarantine if node.validation else None,
                                (*path, "validation", "quarantine"))
     tests = builder.tests(node)
+    contracts = builder.tests(node, node.contracts)
+    for index, contract in enumerate(contracts):
+        if contract.on_fail == "quarantine":
+            builder.report("a contract stops the node or warns; it cannot quarantine rows",
+                           (*path, "contracts", index, "on_fail"), code="contract",
+                           hint="use on_fail: fail or warn, or move the test to validation.tests")
     if any(t.on_fail == "quarantine" for t in tests) and quarantine is None:
         builder.report("a test has on_fail: quarantine but the node has no 'validation.quarantine' target",
                        (*path, "validation"), code="quarantine",
@@ -205,13 +238,19 @@ def _node(node: NodeConfig, node_id: str, pipeline: PipelineConfig, config: Any,
     payload = json.dumps([node.model_dump(mode="json", exclude_defaults=True), engine, layer,
                           builder.function_hashes], sort_keys=True, default=str)
     sensitive = tuple(node.sensitive) if isinstance(node.sensitive, list) else node.sensitive
+    around = {"pre_sql": node.pre_sql, "post_sql": node.post_sql}  # SQL targets, in the write's transaction
+    if (pii := tuple(name for name, doc in node.columns.items() if doc.pii)) and sensitive is not True:
+        sensitive = tuple(dict.fromkeys([*(sensitive or ()), *pii]))  # Odibi's columns.<name>.pii: masked
     return PlanNode(
         id=node_id, name=node.name, pipeline=pipeline.pipeline, layer=layer, engine=engine,
         description=node.description, tags=tuple(dict.fromkeys([*pipeline.tags, *node.tags])),
         owner=node.owner or pipeline.owner or config.owner, read=builder.read(node.read, path), steps=steps,
-        pattern=pattern, tests=tests, quarantine=quarantine,
-        write=write_settings(node, builder.write(node.write, (*path, "write")), builder.report, path),
+        pattern=pattern, tests=tests, quarantine=quarantine, contracts=contracts,
+        validation=validation_spec(node.validation),
+        write=write_settings(node, builder.write(node.write, (*path, "write"), read=node.read, around=around),
+                             builder.report, path),
         on_error=node.on_error, retry=retry, schedule=node.schedule, cache=node.cache, sensitive=sensitive,
+        columns=FrozenMap({name: doc.model_dump() for name, doc in node.columns.items()}),
         content_hash=hashlib.sha256(payload.encode()).hexdigest()[:16])
 
 
@@ -297,9 +336,9 @@ def _edge_kind(entry: _Entry, upstream: str) -> str:
     return "input" if upstream in entry.node.inputs.values() else "dataset"
 
 
-def _pipeline_spec(pipeline: PipelineConfig, entries: dict[str, _Entry]) -> PipelineSpec:
+def _pipeline_spec(pipeline: PipelineConfig, entries: dict[str, _Entry], granularity: str) -> PipelineSpec:
     nodes = tuple(f"{pipeline.pipeline}.{n.name}" for n in pipeline.nodes
                   if f"{pipeline.pipeline}.{n.name}" in entries)
     return PipelineSpec(name=pipeline.pipeline, layer=pipeline.layer or pipeline.pipeline, nodes=nodes,
                         description=pipeline.description, owner=pipeline.owner, tags=tuple(pipeline.tags),
-                        schedule=pipeline.schedule)
+                        schedule=pipeline.schedule, granularity=pipeline.granularity or granularity)

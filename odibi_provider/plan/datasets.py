@@ -23,11 +23,13 @@ def dataset_uri(connection: ConnectionSpec, project_dir: Path, *, path: str | No
     """A URI naming the data where it lives (``file://``, ``s3://``, ``abfs://``, ``postgresql://``...)."""
     opts = connection.options
     if connection.type == "local":
-        base = Path(opts.get("base_path", "."))
-        root = base if base.is_absolute() else project_dir / base
-        return (root / (path or "")).resolve().as_uri()
+        return _file_uri(str(opts.get("base_path", ".")), project_dir, path)
+    if connection.type == "http":
+        return f"{str(opts.get('base_url', '')).rstrip('/')}/{(path or '').lstrip('/')}"
     if connection.type == "sql":
         return _sql_uri(str(opts.get("url", "")), opts.get("schema"), table or "")
+    if connection.type == "delta":  # a catalog table (path C/S/T): under the root the Plan knows
+        return _file_uri(str(opts.get("path") or opts.get("default_root") or "warehouse"), project_dir, path)
     location = posixpath.join(str(opts.get("prefix", "") or ""), path or table or "").lstrip("/")
     if connection.type == "s3":
         return f"s3://{opts['bucket']}/{quote(location)}"
@@ -35,6 +37,12 @@ def dataset_uri(connection: ConnectionSpec, project_dir: Path, *, path: str | No
         return f"gs://{opts['bucket']}/{quote(location)}"
     host = "dfs" if connection.type == "azure_adls" else "blob"
     return f"abfs://{opts['container']}@{opts['account_name']}.{host}.core.windows.net/{quote(location)}"
+
+
+def _file_uri(base_path: str, project_dir: Path, path: str | None) -> str:
+    base = Path(base_path)
+    root = base if base.is_absolute() else project_dir / base
+    return (root / (path or "")).resolve().as_uri()
 
 
 def _sql_uri(url: str, schema: object, table: str) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 
 from .frozen import EMPTY, FrozenMap
 
-PLAN_FORMAT = 3  # 2: transform_modules hold sources (transforms.py); 3: the spark block
+PLAN_FORMAT = 4  # 2: transform_modules hold sources (transforms.py); 3: the spark block; 4: gates, granularity, sources...
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,9 +27,15 @@ class ConnectionSpec:
 
 @dataclass(frozen=True, slots=True)
 class IncrementalSpec:
+    """Odibi's incremental read, durations in seconds (see ``manifest.models.Incremental``)."""
+
     column: str
-    lookback: str | None = None
+    mode: str = "stateful"  # stateful | rolling_window
+    fallback_column: str | None = None
+    window_seconds: int | None = None  # rolling_window: rows newer than now minus this
+    lag_seconds: int | None = None  # stateful: start this far before the stored mark
     state_key: str | None = None
+    date_format: str | None = None  # how to parse a text column (Odibi's names)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +60,9 @@ class WriteSpec:
     options: FrozenMap = EMPTY
     partition_by: tuple[str, ...] = ()
     merge_schema: bool = False  # add new columns instead of refusing them (existing rows read NULL)
+    add_metadata: tuple[str, ...] = ()  # Odibi's lineage columns added before the write (runner/write_metadata.py)
+    # skip_if_unchanged: the columns whose content decides (() = all); None = always write
+    skip_unchanged: tuple[str, ...] | None = None
     # mode merge / scd2: Odibi's merge or scd2 params (engines/sql/scd.py), applied against the existing target
     operation: FrozenMap = EMPTY
 
@@ -92,6 +101,32 @@ class TestSpec:
     name: str
     on_fail: str = "fail"
     args: FrozenMap = EMPTY
+
+
+@dataclass(frozen=True, slots=True)
+class GateSpec:
+    """Odibi's quality gate (``validation.gate``): ``thresholds`` are (test name or type, min pass rate)."""
+
+    require_pass_rate: float = 0.95
+    on_fail: str = "abort"  # abort | warn_and_write | write_valid_only
+    thresholds: tuple[tuple[str, float], ...] = ()
+    row_min: int | None = None
+    row_max: int | None = None
+    change_threshold: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationSpec:
+    """The node's validation settings beside its tests: ``mode`` (fail | warn), whether failures are
+    ``alert``ed as events, the gate, and the quarantine extras (Odibi's metadata columns, row cap, retention)."""
+
+    mode: str = "fail"
+    alert: bool = True
+    gate: GateSpec | None = None
+    quarantine_columns: tuple[str, ...] = ()
+    quarantine_max_rows: int | None = None
+    quarantine_sample_fraction: float | None = None
+    quarantine_retention_days: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,14 +187,18 @@ class PlanNode:
     pattern: PatternSpec | None = None
     tests: tuple[TestSpec, ...] = ()
     quarantine: WriteSpec | None = None
+    validation: ValidationSpec = ValidationSpec()
+    contracts: tuple[TestSpec, ...] = ()  # checked on the input before the steps; a failure stops the node
     write: WriteSpec | None = None
     dataset: str | None = None
     on_error: str = "fail_fast"
     retry: RetrySpec | None = None
     schedule: str | None = None
     cache: bool = False
-    sensitive: tuple[str, ...] | bool = False
+    sensitive: tuple[str, ...] | bool | None = None  # None: mask what looks personal (story/record.py)
+    columns: FrozenMap = EMPTY  # Odibi's column docs: name -> {description, pii, tags}
     content_hash: str = ""
+    source: str | None = None  # "file:line" of the node in the project YAML (hosts link to it)
 
     @property
     def primary_input(self) -> str | None:
@@ -176,6 +215,7 @@ class PipelineSpec:
     owner: str | None = None
     tags: tuple[str, ...] = ()
     schedule: str | None = None
+    granularity: str = "node"  # one host step per node, or one per pipeline ("pipeline")
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,12 +224,16 @@ class StorySpec:
     path: str = "stories"
     enabled: bool = True
     max_sample_rows: int = 10
+    auto_generate: bool = True  # false: the JSON records only, no HTML page
+    retention_days: int | None = 30  # runs older than this are pruned after a run (runner/retention.py)
+    retention_count: int | None = 100  # only the newest runs are kept
 
 
 @dataclass(frozen=True, slots=True)
 class SystemSpec:
     connection: str | None = None
     path: str = ".odibi"
+    environment: str | None = None  # Odibi's environment tag, written into run records and stories
 
 
 @dataclass(frozen=True)
@@ -217,6 +261,11 @@ class Plan:
     transform_modules: tuple[str, ...] = ()
     disabled: tuple[str, ...] = ()
     spark: FrozenMap = EMPTY  # the project's spark: block (master, remote, conf, delta)
+    alerts: tuple[FrozenMap, ...] = ()  # the project's alerts: (url kept as a ${env:...} reference)
+    lineage: FrozenMap | None = None  # the project's lineage: block (OpenLineage)
+    version: str = "1.0.0"  # the project's version (free text), shown in stories and run records
+    logging: FrozenMap | None = None  # the project's logging: block (applied by run_project)
+    performance: FrozenMap = EMPTY  # the project's performance: settings that apply (max_workers, duckdb_*)
     format: int = PLAN_FORMAT
 
     @cached_property

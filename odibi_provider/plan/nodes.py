@@ -21,13 +21,16 @@ from ..manifest.models import (
 )
 from ..registry import PATTERN_NAMES, Registry
 from .builtins import BUILTIN_TRANSFORMERS
+from .catalog import catalog_location
 from .frozen import FrozenMap
 from .model import ConnectionSpec, IncrementalSpec, ReadSpec, StepSpec, TestSpec, WriteSpec
 from .patterns_write import is_write_operation
+from .write_options import delta_options, metadata_columns
 
 Path_ = tuple[Any, ...]
 Report = Callable[..., None]
 FILE_FORMATS = frozenset({"csv", "json", "parquet", "delta", "excel"})
+_OWN_FORMAT = {"sql": "sql", "http": "api"}  # connection types that serve one format only
 
 
 @dataclass(slots=True)
@@ -44,23 +47,31 @@ class NodeBuilder:
         if cfg is None:
             return None
         self._check_connection(cfg.connection, cfg.format, (*path, "read"))
-        incremental = (IncrementalSpec(cfg.incremental.column, cfg.incremental.lookback,
-                                       cfg.incremental.state_key) if cfg.incremental else None)
-        return ReadSpec(connection=cfg.connection, format=cfg.format, path=cfg.path, table=cfg.table,
-                        query=cfg.query, options=FrozenMap(cfg.options), incremental=incremental)
+        inc = cfg.incremental
+        incremental = (IncrementalSpec(inc.column, inc.resolved_mode, inc.fallback_column, inc.window_seconds,
+                                       inc.lag_seconds, inc.state_key, inc.date_format) if inc else None)
+        target, table = self._location(cfg, (*path, "read"))
+        return ReadSpec(connection=cfg.connection, format=cfg.format, path=target, table=table,
+                        query=cfg.query, options=FrozenMap({**cfg.options, **cfg.archive_options}),
+                        incremental=incremental)
 
-    def write(self, cfg: WriteConfig | QuarantineConfig | None, path: Path_) -> WriteSpec | None:
+    def write(self, cfg: WriteConfig | QuarantineConfig | None, path: Path_, *,
+              read: ReadConfig | None = None, around: dict[str, list[str]] | None = None) -> WriteSpec | None:
         if cfg is None:
             return None
         self._check_connection(cfg.connection, cfg.format, path)
+        target, table = self._location(cfg, path)
         if isinstance(cfg, QuarantineConfig):
             if bool(cfg.path) == bool(cfg.table):
                 self.report("a quarantine needs exactly one of 'path' or 'table'", path)
-            return WriteSpec(connection=cfg.connection, format=cfg.format, path=cfg.path, table=cfg.table,
+            return WriteSpec(connection=cfg.connection, format=cfg.format, path=target, table=table,
                              mode="append")
-        return WriteSpec(connection=cfg.connection, format=cfg.format, path=cfg.path, table=cfg.table,
-                         mode=cfg.mode, keys=tuple(cfg.keys), options=FrozenMap(cfg.options),
-                         partition_by=tuple(cfg.partition_by), merge_schema=cfg.merge_schema)
+        options = {**cfg.options, **delta_options(cfg), **{k: v for k, v in (around or {}).items() if v}}
+        return WriteSpec(connection=cfg.connection, format=cfg.format, path=target, table=table,
+                         mode=cfg.mode, keys=tuple(cfg.keys), options=FrozenMap(options),
+                         partition_by=tuple(cfg.partition_by), merge_schema=cfg.merge_schema,
+                         add_metadata=metadata_columns(cfg.add_metadata, read),
+                         skip_unchanged=tuple(cfg.skip_hash_columns or ()) if cfg.skip_if_unchanged else None)
 
     def steps(self, node: NodeConfig, engine: str, path: Path_) -> tuple[StepSpec, ...]:
         steps: list[StepSpec] = []
@@ -79,23 +90,34 @@ class NodeBuilder:
                                             (*step_path, "params")))
         return tuple(steps)
 
-    def tests(self, node: NodeConfig) -> tuple[TestSpec, ...]:
-        if node.validation is None:
+    def tests(self, node: NodeConfig, tests: list[Any] | None = None) -> tuple[TestSpec, ...]:
+        """The node's validation tests (or ``tests``, e.g. its contracts) as specs with unique names."""
+        if tests is None and node.validation is None:
             return ()
         specs = []
-        for index, test in enumerate(node.validation.tests):
+        taken: dict[str, int] = {}
+        for test in tests if tests is not None else node.validation.tests:  # type: ignore[union-attr]
             args = test.model_dump(exclude={"type", "name", "on_fail"}, exclude_none=True)
-            name = test.name or _test_name(test.type, args, index)
+            name = test.name or _test_name(test.type, args)
+            taken[name] = taken.get(name, 0) + 1
+            name = name if taken[name] == 1 else f"{name}_{taken[name]}"
             specs.append(TestSpec(type=test.type, name=name, on_fail=test.on_fail, args=FrozenMap(args)))
         return tuple(specs)
+
+    def _location(self, cfg: ReadConfig | WriteConfig | QuarantineConfig, path: Path_) -> tuple[str | None, str | None]:
+        """``(path, table)``: a Delta catalog table as its path under the catalog root (``plan/catalog.py``)."""
+        spec = self.connections.get(cfg.connection)
+        return catalog_location(spec, cfg.format, cfg.path, cfg.table, self.report, path) if spec else (
+            cfg.path, cfg.table)
 
     def _check_connection(self, name: str, fmt: str, path: Path_) -> None:
         spec = self.connections.get(name)
         if spec is None:
             hint = did_you_mean(name, self.connections) or f"defined connections: {known(self.connections)}"
             self.report(f"unknown connection '{name}'", (*path, "connection"), hint=hint, code="reference")
-        elif (fmt == "sql") != (spec.type == "sql"):
-            wanted = "a 'sql' connection" if fmt == "sql" else "a file connection (local, s3, azure, gcs)"
+        elif _OWN_FORMAT.get(spec.type) != (fmt if fmt in _OWN_FORMAT.values() else None):
+            wanted = ("a 'sql' connection" if fmt == "sql" else "an 'http' connection (base_url)" if fmt == "api"
+                      else "a file connection (local, s3, azure, gcs)")
             self.report(f"format '{fmt}' needs {wanted}, but '{name}' is of type '{spec.type}'",
                         (*path, "format"), hint="change the format or the connection", code="reference")
 
@@ -142,6 +164,10 @@ class NodeBuilder:
             return StepSpec(kind="function", name=name, params=FrozenMap(params), engine=engine)
         self._bind(f"function '{name}'", params, spec.param_names, spec.required_params,
                    spec.accepts_any_params, params_path)
+        for param in (p for p in spec.injected if p in params and spec.accepts_any_params):
+            self.report(f"function '{name}' receives '{param}' from the runner; the param '{param}' would be "
+                        f"passed twice (multiple values for argument '{param}')", (*params_path, param),
+                        code="params", hint=f"rename the param; the runner passes '{param}' itself")
         for param, message in spec.param_errors(params):
             self.report(f"function '{name}': {message}", (*params_path, param), code="params",
                         hint=f"see the fields of {spec.param_model.__name__}")
@@ -168,9 +194,14 @@ class NodeBuilder:
                         code="params")
 
 
-def _test_name(kind: str, args: dict[str, Any], index: int) -> str:
-    columns = args.get("columns") or ([args["column"]] if "column" in args else [])
-    return "_".join([kind, *map(str, columns)]) if columns else f"{kind}_{index}"
+def _test_name(kind: str, args: dict[str, Any]) -> str:
+    """A readable default name: the type, then its column(s) (``not_null_id``, ``unique_a_b``,
+    ``not_null_order_id_and_3_more``); a table-level test is its type, as Odibi names it (``row_count``).
+    Repeats get ``_2``, ``_3``... (check names are unique per asset)."""
+    columns = [str(c) for c in (args.get("columns") or ([args["column"]] if "column" in args else []))]
+    if len(columns) > 2:
+        columns = [columns[0], f"and_{len(columns) - 1}_more"]
+    return "_".join([kind, *columns])
 
 
 def report_into(problems: list[Problem], locate: Callable[..., Problem]) -> Report:

@@ -169,5 +169,7 @@ def _check_read_options(entry: Entry, report: Report) -> None:
     try:
         (SPARK if entry.node.engine == "spark" else EMBEDDED).check("read", read.format, read.options, "read")
     except OdibiError as exc:
-        report(str(exc), (*entry.path, "read", "options" if read.options else "format"), code="options",
-               node=entry.node.id)
+        key, given = getattr(exc, "key", None), entry.config.read
+        block = next((b for b in ("options", "archive_options") if given and key in getattr(given, b)), None)
+        where = (block, key) if block else ("options" if read.options else "format",)  # the key's own line
+        report(str(exc), (*entry.path, "read", *where), code="options", node=entry.node.id)

@@ -18,6 +18,7 @@ from ..hooks.manager import HookManager
 from ..manifest.substitution import Environment
 from ..plan.model import Plan
 from ..store import Store
+from .performance import duckdb_settings
 
 RetryOwner = Literal["local", "host"]
 
@@ -62,6 +63,11 @@ class RunContext:
     _engines: dict[str, Engine] = field(default_factory=dict, repr=False)
     environment: Environment | None = field(default=None, repr=False)
 
+    def __post_init__(self) -> None:
+        from .project_hooks import with_project_hooks  # the project's alerts: and lineage:
+
+        self.hooks = with_project_hooks(self)
+
     @property
     def project_dir(self) -> Path:
         return Path(self.plan.project_dir)
@@ -78,14 +84,15 @@ class RunContext:
             return engine
         with self._lock:
             if name not in self._engines:
-                self._engines[name] = confine(self._file_connections(), self._local_roots())
+                self._engines[name] = confine(self._file_connections(), self._local_roots(),
+                                              duckdb_settings(self.plan.performance))
             return self._engines[name]
 
     def _file_connections(self) -> list[Any]:
         """Every file connection of the plan that opens here (one that cannot is never reached either)."""
         opened = []
         for spec in self.plan.connections:
-            if spec.type == "sql":
+            if spec.type in ("sql", "http"):  # not file stores
                 continue
             try:
                 opened.append(self.connection(spec.name))

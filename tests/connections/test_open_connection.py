@@ -65,7 +65,7 @@ def test_cloud_types_open_as_file_connections(tmp_path: Path, kind: str, options
 
 def test_unknown_type(tmp_path: Path) -> None:
     with pytest.raises(ExecutionError, match="unknown connection type 'ftp'; supported: azure_adls, azure_blob, "
-                                             "gcs, local, s3, sql"):
+                                             "delta, gcs, http, local, s3, sql"):
         open_connection(_spec("ftp"), tmp_path, Environment(process={}))
 
 

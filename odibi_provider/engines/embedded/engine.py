@@ -39,6 +39,7 @@ from .lazy import LazyQuery, compose
 
 Frame = Any  # pyarrow.Table | LazyQuery
 _CONFINED_KEPT = 4  # confined databases kept per process (one per project's set of locations)
+DUCKDB_SETTINGS = ("threads", "memory_limit")  # what performance.duckdb_* sets
 
 
 class EmbeddedEngine:
@@ -47,13 +48,19 @@ class EmbeddedEngine:
     name = "pandas"
     dialect = DUCKDB
 
-    def __init__(self, *, allowed_directories: Sequence[str] | None = None) -> None:
+    def __init__(self, *, allowed_directories: Sequence[str] | None = None,
+                 settings: Mapping[str, Any] | None = None) -> None:
         """An engine; with ``allowed_directories`` its DuckDB reaches files only under those folders
-        (local paths or registered filesystem prefixes) and a private staging folder of its own."""
+        (local paths or registered filesystem prefixes) and a private staging folder of its own.
+        ``settings`` are DuckDB settings from the project's ``performance:`` (``threads``, ``memory_limit``)."""
         # validation relies on results keeping the input's row order (DuckDB's default, made explicit)
         self._con = duckdb.connect(":memory:", config={"preserve_insertion_order": True})
+        for key, value in sorted((settings or {}).items()):
+            if key not in DUCKDB_SETTINGS:
+                raise ValueError(f"unknown DuckDB setting '{key}'; accepted: {', '.join(DUCKDB_SETTINGS)}")
+            self._con.execute(f"SET {key} = {DUCKDB.literal(value)}")
         self._lock = threading.Lock()
-        self._confined: OrderedDict[frozenset[str], EmbeddedEngine] = OrderedDict()
+        self._confined: OrderedDict[tuple[frozenset[str], frozenset[Any]], EmbeddedEngine] = OrderedDict()
         self.staging: str | None = None
         self._shown = ""
         if allowed_directories is not None:
@@ -66,9 +73,11 @@ class EmbeddedEngine:
             self._con.execute("SET enable_external_access = false")
             self._con.execute("SET lock_configuration = true")
 
-    def confined(self, connections: Sequence[Any], roots: Sequence[str] = ()) -> EmbeddedEngine:
+    def confined(self, connections: Sequence[Any], roots: Sequence[str] = (),
+                 settings: Mapping[str, Any] | None = None) -> EmbeddedEngine:
         """An engine whose SQL reaches only ``connections`` (local folders, object stores through their
-        registered filesystems) and the local folders ``roots``; one per set of locations, reused."""
+        registered filesystems) and the local folders ``roots``, with DuckDB ``settings``; one per set of
+        locations and settings, reused."""
         from .remote import protocol
 
         folders: set[str] = set(roots)
@@ -77,9 +86,10 @@ class EmbeddedEngine:
                 folders.update(connection.roots)
             else:
                 folders.add(f"{protocol(connection)}://{connection.base}")
-        key = frozenset(folders)
+        key = frozenset(folders), frozenset((settings or {}).items())
         with self._lock:
-            engine = self._confined.pop(key, None) or EmbeddedEngine(allowed_directories=sorted(key))
+            engine = self._confined.pop(key, None) or EmbeddedEngine(allowed_directories=sorted(key[0]),
+                                                                     settings=settings)
             self._confined[key] = engine  # most recently used last; a few databases are kept
             while len(self._confined) > _CONFINED_KEPT:
                 self._confined.popitem(last=False)
@@ -181,13 +191,13 @@ class EmbeddedEngine:
         sql, tables = compose(query, {**relations, "df": frame})
         return self._bind(sql, tables, what=f"transformer '{name}'", names={**relations, "df": frame}), query
 
-    def validate(self, frame: Frame, tests: Sequence[TestSpec]) -> ValidationOutcome:
+    def validate(self, frame: Frame, tests: Sequence[TestSpec], *, gated: bool = False) -> ValidationOutcome:
         from functools import partial
 
         from .validation import validate
 
         table = self.materialize(frame)
-        return validate(table, tests, partial(self.run, what="validation"), dict(self.schema(table)))
+        return validate(table, tests, partial(self.run, what="validation"), dict(self.schema(table)), gated=gated)
 
     def quote_ident(self, name: str) -> str:
         return self.dialect.ident(name)

@@ -35,6 +35,10 @@ def read_table(spec: ReadSpec, connection: Any, con: Any) -> Table:
         from .sql_reader import read_sql
 
         return read_sql(spec, connection, options, where)
+    if spec.format == "api":
+        from ..http_source import api_reader
+
+        return api_reader(spec, connection, options, where).read_all()
     if not spec.path:
         raise ExecutionError(f"{where}: a {spec.format} read needs 'path'")
     _require_files(connection, where)

@@ -36,6 +36,12 @@ def read_frame(session: Any, spec: ReadSpec, connection: Any, from_pandas: Calla
         from .jdbc import read_jdbc
 
         return read_jdbc(session, spec, connection, options, where)
+    if spec.format == "api":
+        from ..http_source import api_reader
+        from .convert import from_arrow
+
+        table = api_reader(spec, connection, options, where).read_all()
+        return table if table.num_columns == 0 else from_arrow(session, table)  # no records: the runner stops
     if not spec.path or not hasattr(connection, "resolve"):
         raise ExecutionError(f"{where}: a {spec.format} read needs 'path' and a file connection "
                              f"(got {type(connection).__name__})")
