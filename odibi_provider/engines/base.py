@@ -51,6 +51,8 @@ class ValidationOutcome:
     valid: Frame
     quarantined: Frame | None = None
     quarantined_rows: int = 0
+    rows: int = 0  # rows validated
+    failing_rows: int | None = None  # rows failing any row-level test (counted when a gate asks)
 
     @property
     def blocking_failures(self) -> tuple[TestOutcome, ...]:
@@ -87,8 +89,9 @@ class Engine(Protocol):
                     relations: Mapping[str, Frame]) -> tuple[Frame, str]:
         """Apply a built-in transformer; return the result and the SQL it ran."""
 
-    def validate(self, frame: Frame, tests: Sequence[TestSpec]) -> ValidationOutcome:
-        """Run validation tests; split rows failing ``quarantine`` tests from the rest."""
+    def validate(self, frame: Frame, tests: Sequence[TestSpec], *, gated: bool = False) -> ValidationOutcome:
+        """Run validation tests; split rows failing ``quarantine`` tests from the rest (``gated``: also count
+        the rows failing any test, for a quality gate)."""
 
     def quote_ident(self, name: str) -> str:
         """``name`` as an identifier in this engine's SQL dialect."""

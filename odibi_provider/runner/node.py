@@ -10,20 +10,25 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..connections.masking import mask_secrets
-from ..engines.base import Engine, ValidationOutcome, WriteOutcome
+from ..engines.base import Engine, TestOutcome, ValidationOutcome, WriteOutcome
 from ..errors import ExecutionError, OdibiError
 from ..hooks.events import Event
 from ..plan.model import Plan, PlanNode, ReadSpec, WriteSpec
 from ..story.record import mask_sample
+from . import skip_unchanged
+from .checks import ContractViolation, check_contracts, needs_volume, prepared, previous_rows, remember_volume
 from .context import Handoff, RunContext
 from .failures import is_retryable
-from .incremental import apply_incremental, save_mark
+from .gates import GateBlocked, evaluate_gate, only_valid
+from .incremental import apply_incremental, incremental_read_options, save_mark
 from .inputs import gather
 from .patterns import apply_pattern
+from .quarantine import prune, with_metadata
 from .results import NodeResult, Schema, StepRecord
 from .steps import apply_steps
 from .story_io import record_story
 from .views import node_event
+from .write_metadata import add_metadata
 
 log = logging.getLogger("odibi_provider.runner")
 
@@ -52,6 +57,8 @@ class Trace:
     write: WriteOutcome | None = None
     rows_rejected: int = 0
     warnings: list[str] = field(default_factory=list)
+    contracts: tuple[TestOutcome, ...] = ()
+    gate: TestOutcome | None = None
 
 
 def run_node(plan: Plan, node_id: str, context: RunContext | None = None) -> NodeResult:
@@ -94,23 +101,38 @@ def _execute(ctx: RunContext, node: PlanNode, trace: Trace) -> None:
         if (rows := engine.known_count(relation)) is not None:
             trace.rows_in[name] = rows
     if node.read is not None:
-        frame = engine.read(node.read, ctx.connection(node.read.connection))
+        frame = engine.read(node.read, ctx.connection(node.read.connection),
+                            options=incremental_read_options(ctx, node))
+        if hasattr(type(frame), "num_columns") and frame.num_columns == 0:  # an api read that returned no records
+            trace.rows_in["read"] = trace.rows_out = 0
+            _warn(ctx, node, trace, "empty_read", "the read returned no records: nothing was run or written")
+            return
         _rejects(ctx, node, engine, node.read, trace)
         frame = apply_incremental(ctx, node, engine, frame)
         trace.input_schemas["read"] = tuple(engine.schema(frame))
         if (rows := engine.known_count(frame)) is not None:
             trace.rows_in["read"] = rows
+    read_frame = frame if node.read is not None else None  # counted after the steps if they materialized it
+    if node.contracts:
+        try:
+            frame, trace.contracts = check_contracts(ctx, node, engine, frame)
+        except ContractViolation as exc:
+            trace.contracts = exc.outcomes
+            raise
     frame = apply_pattern(ctx, node, engine, frame, relations, trace.steps)
     trace.schema_in = tuple(engine.schema(frame)) if frame is not None else ()  # None: a generating function
     frame = apply_steps(ctx, node, frame, relations, trace.steps)
-    if node.tests:
+    if read_frame is not None and "read" not in trace.rows_in and (rows := engine.known_count(read_frame)) is not None:
+        trace.rows_in["read"] = rows  # a Python function step materialized the read: its count is free
+    if node.tests or node.validation.gate is not None:
         frame = _validate(ctx, node, engine, frame, trace)
+    frame = add_metadata(node, engine, frame)  # write.add_metadata: Odibi's lineage columns
     trace.schema_out = tuple(engine.schema(frame))
     consumers = bool(ctx.plan.downstream(node.id))
     if node.write is not None:
         connection = ctx.connection(node.write.connection)
         had_rows = _has_rows(engine, node.write, connection)
-        trace.write = engine.write(frame, node.write, connection, write_id=ctx.write_id(node.id))
+        trace.write = _write(ctx, node, engine, frame, connection)
         if had_rows and trace.write.rows_written == 0 and not trace.write.skipped:
             _warn(ctx, node, trace, "empty_overwrite", f"the overwrite replaced the non-empty dataset at "
                   f"'{trace.write.location}' with 0 rows; check the input, or add a volume_drop test to fail "
@@ -125,6 +147,10 @@ def _execute(ctx: RunContext, node: PlanNode, trace: Trace) -> None:
             engine.write_intermediate(frame, ctx.intermediate_location(node.id))
     if node.read is not None and "read" not in trace.rows_in and not node.steps and not node.tests:
         trace.rows_in["read"] = trace.rows_out  # read -> write: every row read was written
+    elif node.read is not None and "read" not in trace.rows_in and not node.steps and trace.validation:
+        trace.rows_in["read"] = trace.validation.rows  # the tests scanned every row read
+    if needs_volume(node):
+        remember_volume(ctx, node, trace.rows_out)
     if ctx.plan.story.max_sample_rows:
         trace.sample = engine.sample(frame, ctx.plan.story.max_sample_rows)
     if consumers:
@@ -152,9 +178,26 @@ def _quarantine(ctx: RunContext, node: PlanNode, engine: Engine, rows: Any, trac
     columns are merged into it (``merge_schema``); a column whose type changed still fails."""
     assert node.quarantine is not None
     target = replace(node.quarantine, merge_schema=True)
+    rows = with_metadata(ctx, node, engine, rows) if part == "quarantine" else rows
     written = engine.write(rows, target, ctx.connection(target.connection), write_id=f"{ctx.write_id(node.id)}:{part}")
     trace.quarantine_target = written.location
+    prune(ctx, node, engine)
     return written.location
+
+
+def _write(ctx: RunContext, node: PlanNode, engine: Engine, frame: Any, connection: Any) -> WriteOutcome:
+    """The node's write; with ``skip_if_unchanged``, no write when the output equals the last one written."""
+    assert node.write is not None
+    if node.write.skip_unchanged is None:
+        return engine.write(frame, node.write, connection, write_id=ctx.write_id(node.id))
+    digest = skip_unchanged.fingerprint(engine, node, frame)
+    last = skip_unchanged.unchanged(ctx, node, digest, skip_unchanged.target_exists(engine, node, connection))
+    if last is not None:
+        log.info("node %s: skipping the write: content unchanged since run %s", node.id, last.get("run_id"))
+        return skip_unchanged.skipped_outcome(node, last, str(last.get("location", "")))
+    outcome = engine.write(frame, node.write, connection, write_id=ctx.write_id(node.id))
+    skip_unchanged.remember(ctx, node, digest, outcome)
+    return outcome
 
 
 def _has_rows(engine: Engine, write: WriteSpec, connection: Any) -> bool:
@@ -171,30 +214,45 @@ def _has_rows(engine: Engine, write: WriteSpec, connection: Any) -> bool:
 def _warn(ctx: RunContext, node: PlanNode, trace: Trace, kind: str, message: str, **values: Any) -> None:
     log.warning("node %s: %s", node.id, message)
     trace.warnings.append(message)
-    _emit(ctx, "node_warning", node, error=message, details={"kind": kind}, **values)
+    _emit(ctx, "node_warning", node, error=message, details={"kind": kind, **values.pop("details", {})}, **values)
 
 
 def _validate(ctx: RunContext, node: PlanNode, engine: Engine, frame: Any, trace: Trace) -> Any:
-    outcome = engine.validate(frame, node.tests)
+    """Tests, then the gate (which stops the node before anything is written), quarantine, blocking tests."""
+    spec, gate = node.validation, node.validation.gate
+    outcome = engine.validate(frame, prepared(ctx, node, node.tests), gated=gate is not None)
     trace.validation = outcome
     failed = [t for t in outcome.tests if not t.passed]
     for test in failed:
         log.warning("node %s: validation '%s' (%s) failed: %s", node.id, test.name, test.on_fail, test.message)
-        _emit(ctx, "validation_failed", node, rows=test.failed_rows, error=test.message,
-              details={"test": test.name, "type": test.type, "on_fail": test.on_fail})
+        if spec.alert:
+            _emit(ctx, "validation_failed", node, rows=test.failed_rows, error=test.message,
+                  details={"test": test.name, "type": test.type, "on_fail": test.on_fail})
+    verdict = None
+    if gate is not None:
+        verdict = evaluate_gate(gate, outcome, previous_rows(ctx, node) if gate.change_threshold is not None else None)
+        trace.gate = verdict.outcome
+        if verdict.blocks:
+            _emit(ctx, "gate_blocked", node, rows=outcome.rows, error=verdict.outcome.message, details=verdict.details)
+            raise GateBlocked(node.id, verdict.outcome.message)
     if outcome.quarantined is not None and outcome.quarantined_rows and node.quarantine is not None:
         _quarantine(ctx, node, engine, outcome.quarantined, trace, "quarantine")
-    blocking = outcome.blocking_failures
+    blocking = outcome.blocking_failures if spec.mode == "fail" else ()
     if blocking:
         messages = "; ".join(f"{t.name}: {t.message}" for t in blocking)
         raise ValidationFailed(f"validation failed: {messages}", node=node.id)
+    if gate is not None and verdict is not None and not verdict.outcome.passed:
+        _warn(ctx, node, trace, "gate", f"quality gate failed (on_fail: {gate.on_fail}): {verdict.outcome.message}",
+              details=verdict.details)
+        if gate.on_fail == "write_valid_only":
+            return only_valid(engine, frame, node.tests)
     return outcome.valid
 
 
 def _result(ctx: RunContext, node: PlanNode, trace: Trace, error: Exception | None, attempts: int) -> NodeResult:
     """The node's record: everything the story, hosts and hooks show comes from here."""
     tests = trace.validation.tests if trace.validation else ()
-    warned = any(not t.passed for t in tests) or trace.warnings
+    warned = any(not t.passed for t in (*tests, *trace.contracts)) or trace.warnings
     status = "failed" if error else ("warning" if warned else "success")
     dataset = ctx.plan.dataset(node.dataset) if node.dataset else None
     return NodeResult(
@@ -203,6 +261,7 @@ def _result(ctx: RunContext, node: PlanNode, trace: Trace, error: Exception | No
         rows_in=dict(trace.rows_in), input_schemas=dict(trace.input_schemas), rows_out=trace.rows_out,
         schema_in=trace.schema_in, schema_out=trace.schema_out, steps=tuple(trace.steps), tests=tuple(tests),
         quarantined_rows=trace.validation.quarantined_rows if trace.validation else 0,
+        contracts=trace.contracts, gate=trace.gate,
         quarantine_target=trace.quarantine_target, write=trace.write, rows_rejected=trace.rows_rejected,
         warnings=tuple(trace.warnings),
         dataset_uri=dataset.uri if dataset else None,

@@ -59,6 +59,8 @@ class NodeResult:
     schema_out: Schema = ()
     steps: tuple[StepRecord, ...] = ()
     tests: tuple[TestOutcome, ...] = ()
+    contracts: tuple[TestOutcome, ...] = ()  # the input's contracts, checked before the steps
+    gate: TestOutcome | None = None  # the quality gate's verdict (name and type "gate")
     quarantined_rows: int = 0
     quarantine_target: str | None = None
     write: WriteOutcome | None = None
@@ -94,6 +96,14 @@ class NodeResult:
         """The SQL of every SQL and transformer step, in order."""
         return tuple(step.sql for step in self.steps if step.sql)
 
+    @property
+    def write_skipped(self) -> str | None:
+        """Why the write wrote nothing: ``unchanged`` (skip_if_unchanged), ``already written by this run``
+        (an idempotent re-run), or None when it wrote (or there is no write)."""
+        if self.write is None or not self.write.skipped:
+            return None
+        return str(self.write.details.get("skipped") or "already written by this run")
+
     def metadata(self) -> dict[str, Any]:
         """Small metadata for hosts (XCom, materialization): never the data itself."""
         return {"node": self.node_id, "status": self.status, "rows_in": dict(self.rows_in),
@@ -102,9 +112,13 @@ class NodeResult:
                 "quarantine_target": self.quarantine_target, "rows_rejected": self.rows_rejected,
                 "warnings": list(self.warnings), "story_path": self.story_path,
                 "duration_s": round(self.duration_s, 4), "attempts": self.attempts,
-                "retryable": self.retryable,
+                "retryable": self.retryable, **({"write_skipped": self.write_skipped} if self.write_skipped else {}),
                 "tests": [{"name": t.name, "passed": t.passed, "failed_rows": t.failed_rows, "on_fail": t.on_fail}
-                          for t in self.tests]}
+                          for t in self.tests],
+                **({"contracts": [{"name": t.name, "passed": t.passed, "on_fail": t.on_fail} for t in self.contracts]}
+                   if self.contracts else {}),
+                **({"gate": {"passed": self.gate.passed, "on_fail": self.gate.on_fail, "message": self.gate.message}}
+                   if self.gate else {})}
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +151,28 @@ class RunResult:
     def ok(self) -> bool:
         """True when every failure was on a node with ``on_error: ignore``."""
         return all(node in self.ignored_failures for node in self.failed)
+
+    @property
+    def status(self) -> str:
+        """``failed`` when a failure counts (see :attr:`ok`), ``warning`` when a node warned, else ``success``."""
+        if not self.ok:
+            return "failed"
+        return "warning" if any(r.status == "warning" for r in self.results) else "success"
+
+    # odibi_de_v2's summary fields, for callers of its run_project
+    @property
+    def duration_seconds(self) -> float:
+        return self.duration_s
+
+    @property
+    def layers_executed(self) -> tuple[str, ...]:
+        """The layers (in run order) with at least one node that ran, failed ones included."""
+        return tuple(dict.fromkeys(r.layer for r in self.results if r.status != "skipped" and r.layer))
+
+    @property
+    def errors(self) -> tuple[dict[str, str | None], ...]:
+        """One ``{"node", "error"}`` per failed node."""
+        return tuple({"node": r.node_id, "error": r.error} for r in self.results if r.status == "failed")
 
     def __getitem__(self, node_id: str) -> NodeResult:
         for result in self.results:

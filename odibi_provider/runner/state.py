@@ -63,8 +63,7 @@ def load_last_run(system: Store | Path) -> RunState | None:
         selected = tuple(str(n) for n in data.get("selected") or status)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
-    for entry in _runs(system).child(run_id, "done").glob("*.json"):
-        status[entry.name.removesuffix(".json")] = "success"
+    status.update(dict.fromkeys(completed_in_run(system, run_id), "success"))
     return RunState(run_id, project, selected, data.get("state", "finished") == "finished", status)
 
 
@@ -87,15 +86,24 @@ def resume_point(plan: Plan, system: Store, select: str | Iterable[str] | None =
     return last, remaining
 
 
+def completed_in_run(system: Store | Path, run_id: str) -> frozenset[str]:
+    """The nodes run ``run_id`` recorded as completed (``runs/<run_id>/done``)."""
+    return frozenset(entry.name.removesuffix(".json") for entry in _runs(system).child(run_id, "done").glob("*.json"))
+
+
 class RunRecorder:
     """Records one run segment: :meth:`start`, :meth:`node` as each node ends, :meth:`finish`.
 
     ``selected`` is the run's whole selection, ``to_run`` this segment's nodes (all of them unless resumed);
-    ``status`` carries what earlier segments of the same run recorded.
+    ``status`` carries what earlier segments of the same run recorded. With ``track_last=False`` (a host's
+    pipeline step: the host owns the run, and other runs may be going on) only the per-node records are
+    written, never ``last.json``.
     """
 
     def __init__(self, system: Store, *, run_id: str, project: str, selected: Iterable[str],
-                 status: Mapping[str, str] | None = None, to_run: Iterable[str] | None = None) -> None:
+                 status: Mapping[str, str] | None = None, to_run: Iterable[str] | None = None,
+                 track_last: bool = True) -> None:
+        self.track_last = track_last
         self.runs, self.run_id, self.project = system.child("runs"), run_id, project
         self.selected = list(selected)
         self.to_run = self.selected if to_run is None else list(to_run)
@@ -105,6 +113,8 @@ class RunRecorder:
     def start(self) -> None:
         """The run is ``running``: a crash from here on is resumed under this run id. A new run drops the
         per-node records of the run it replaces (that run can no longer be resumed)."""
+        if not self.track_last:
+            return
         try:
             previous = str(self.runs.child("last.json").read_json()["run_id"])
         except (OSError, ValueError, KeyError, TypeError):
@@ -133,10 +143,34 @@ class RunRecorder:
                         result.node_id, exc)
 
     def finish(self) -> None:
-        self._write_last("finished")
+        if self.track_last:
+            self._write_last("finished")
 
     def _write_last(self, state: str) -> None:
         with self._lock:
             data: dict[str, Any] = {"run_id": self.run_id, "project": self.project, "state": state,
                                     "selected": self.selected, "status": dict(self.status), "at": time.time()}
         self.runs.child("last.json").write_json(data, indent=1)
+
+
+# --- row counts of successful runs (volume_drop tests, gate row_count.change_threshold) ------------------
+
+VOLUME_HISTORY = 200  # entries kept per node
+
+
+def _volume(system: Store, node_id: str) -> Store:
+    return system.child("volume", f"{node_id}.json")
+
+
+def volume_history(system: Store, node_id: str) -> list[tuple[float, int]]:
+    """(time, rows) of the node's recorded successful runs, oldest first; empty when none can be read."""
+    try:
+        return [(float(at), int(rows)) for at, rows in _volume(system, node_id).read_json()]
+    except (OSError, ValueError, TypeError):
+        return []
+
+
+def record_volume(system: Store, node_id: str, rows: int, *, at: float | None = None) -> None:
+    """Append a successful run's row count to ``volume/<node_id>.json`` (the newest entries are kept)."""
+    entries = [*volume_history(system, node_id), (time.time() if at is None else at, int(rows))]
+    _volume(system, node_id).write_json([list(e) for e in entries[-VOLUME_HISTORY:]], indent=None)

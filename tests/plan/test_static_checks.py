@@ -80,7 +80,7 @@ def test_unknown_read_options_for_the_format(make_project):
     with pytest.raises(ProjectError) as caught:
         compile_project(make_project(text))
     problem = caught.value.problems[0]
-    assert (problem.path, problem.node) == ("pipelines[0].nodes[1].read.options", "silver.orders")
+    assert (problem.path, problem.node) == ("pipelines[0].nodes[1].read.options.headr", "silver.orders")
     assert "unknown csv read option(s) 'headr' (did you mean 'header'?)" in problem.message
 
 

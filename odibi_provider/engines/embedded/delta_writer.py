@@ -33,6 +33,10 @@ def write_delta(table: Any, location: str, mode: str, keys: Sequence[str], optio
     props = deltalake.CommitProperties(
         custom_metadata={"odibi.write_id": write_id, "odibi.mode": mode},
         app_transactions=[deltalake.Transaction(app_id, 1)] if mode == "append" else None)
+    properties = {str(k): str(v) for k, v in (options.get("table_properties") or {}).items()} or None
+    if properties and exists:  # before the data: a property delta-rs refuses leaves the table as it was
+        deltalake.DeltaTable(location, storage_options=storage).alter.set_table_properties(
+            properties, commit_properties=deltalake.CommitProperties(custom_metadata={"odibi.mode": "properties"}))
     if mode in ("upsert", "append_once") and exists:
         rows = _merge(deltalake.DeltaTable(location, storage_options=storage), table, mode, keys, props)
     else:
@@ -41,10 +45,14 @@ def write_delta(table: Any, location: str, mode: str, keys: Sequence[str], optio
             location, table, mode="overwrite" if mode == "overwrite" else "append",
             partition_by=list(partition_by) or None, schema_mode=schema_mode, storage_options=storage,
             target_file_size=options.get("target_file_size"), description=options.get("description"),
-            commit_properties=props)
+            configuration=None if exists else properties, commit_properties=props)
         rows = table.num_rows
-    version = deltalake.DeltaTable(location, storage_options=storage).version()
-    return WriteOutcome(rows, location, mode, details={"format": "delta", "write_id": write_id, "version": version})
+    written = deltalake.DeltaTable(location, storage_options=storage)
+    if columns := options.get("zorder_by"):  # its own commit, with the write's id so a retry still finds it
+        written.optimize.z_order(list(columns), commit_properties=deltalake.CommitProperties(
+            custom_metadata=props.custom_metadata))
+    return WriteOutcome(rows, location, mode, details={"format": "delta", "write_id": write_id,
+                                                       "version": written.version()})
 
 
 def merge_delta(source: Any, location: str, clauses: Any, *, mode: str, write_id: str,

@@ -117,16 +117,43 @@ def write_delta(frame: Any, location: str, mode: str, keys: Sequence[str], optio
     details: dict[str, Any] = {"format": "delta", "write_id": write_id}
     if mode == "append" and before and log.has_write(write_id):
         return WriteOutcome(0, location, mode, skipped=True, details={**details, "version": before[-1]})
+    properties = {str(k): str(v) for k, v in (options.get("table_properties") or {}).items()}
+    by_writer = {k: v for k, v in properties.items() if k.startswith("delta.") and (mode == "overwrite" or not before)}
+    if altered := {k: v for k, v in properties.items() if k not in by_writer}:  # before the data is written
+        _table_options(frame.sparkSession, location, altered, ())
     if mode in ("upsert", "append_once") and log.exists():
         _merge(frame, location, mode, keys)
     else:
-        _save(frame, location, mode, options, partition_by, write_id)
+        _save(frame, location, mode, {**options, "table_properties": by_writer}, partition_by, write_id)
     version = log.versions()[-1]
     if before and version == before[-1]:  # a MERGE with nothing to change commits nothing
         return WriteOutcome(0, location, mode, details={**details, "version": version})
     rows, frame_rows = _rows(log.commit_info(version).get("operationMetrics", {}), mode, bool(before))
+    if options.get("zorder_by"):
+        _table_options(frame.sparkSession, location, {}, options["zorder_by"])
+        version = log.versions()[-1]
     return WriteOutcome(rows if rows is not None else int(frame.count()), location, mode, frame_rows=frame_rows,
                         details={**details, "version": version})
+
+
+def _table_options(session: Any, location: str, properties: Mapping[str, str], zorder_by: Sequence[str]) -> None:
+    """``write.table_properties`` the writer could not set (ALTER TABLE) and ``write.zorder_by`` (OPTIMIZE),
+    after the data commit; a session that cannot run them fails the node saying which key to drop."""
+    target = "delta.`" + location.replace("`", "``") + "`"
+    statements = []
+    if properties:
+        pairs = ", ".join(f"{SPARK.string(k)} = {SPARK.string(v)}" for k, v in properties.items())
+        statements.append(("table_properties", f"ALTER TABLE {target} SET TBLPROPERTIES ({pairs})"))
+    if zorder_by:
+        statements.append(("zorder_by", f"OPTIMIZE {target} ZORDER BY ({', '.join(map(SPARK.ident, zorder_by))})"))
+    for key, statement in statements:
+        try:
+            run_command(session, statement, {}, what=f"write.{key}")
+        except ExecutionError as exc:
+            raise ExecutionError(f"{exc}\n  this Spark session cannot apply write.{key} "
+                                 f"(Sail has no {statement.split()[0]} on a Delta path): run the node on a "
+                                 f"session with delta-spark or on the embedded engine, or drop {key}",
+                                 retryable=False) from exc
 
 
 def _save(frame: Any, location: str, mode: str, options: Mapping[str, Any], partition_by: Sequence[str],
@@ -143,12 +170,17 @@ def _save(frame: Any, location: str, mode: str, options: Mapping[str, Any], part
     for key in ("mergeSchema", "overwriteSchema", "maxRecordsPerFile"):
         if key in options:
             writer = writer.option(key, str(options[key]).lower())
+    for key, value in (options.get("table_properties") or {}).items():  # delta.* names: set as the table is written
+        writer = writer.option(key, value)
     if partition_by:
         writer = writer.partitionBy(*partition_by)
     try:
         writer.save(location)
     except Exception as exc:
-        raise delta_error(exc) from exc
+        error = delta_error(exc)
+        if error is exc:  # not about a missing Delta: as it was (``from`` itself would make a cause cycle)
+            raise
+        raise error from exc
 
 
 def _merge(frame: Any, location: str, mode: str, keys: Sequence[str]) -> None:

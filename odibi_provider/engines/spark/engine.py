@@ -75,14 +75,14 @@ class SparkEngine:
         query = build_sql(self.dialect, name, params, list(frame.columns), others, types)
         return run_sql(frame.sparkSession, query, {**relations, "df": frame}, what=f"transformer '{name}'"), query
 
-    def validate(self, frame: Any, tests: Sequence[TestSpec]) -> ValidationOutcome:
+    def validate(self, frame: Any, tests: Sequence[TestSpec], *, gated: bool = False) -> ValidationOutcome:
         from .relations import run_sql
         from .validation import validate
 
         def run(query: str, relations: Mapping[str, Any]) -> Any:
             return run_sql(frame.sparkSession, query, relations, what="validation")
 
-        return validate(frame, tests, run, dict(self.schema(frame)))
+        return validate(frame, tests, run, dict(self.schema(frame)), gated=gated)
 
     def quote_ident(self, name: str) -> str:
         return self.dialect.ident(name)

@@ -19,17 +19,19 @@ __all__ = ["FAILED_COLUMN", "validate"]
 Run = Callable[[str, Mapping[str, Any]], Any]  # (query, relations) -> DataFrame
 
 
-def validate(frame: Any, tests: Sequence[TestSpec], run: Run, schema: Mapping[str, str]) -> ValidationOutcome:
+def validate(frame: Any, tests: Sequence[TestSpec], run: Run, schema: Mapping[str, str], *,
+             gated: bool = False) -> ValidationOutcome:
     """Run ``tests`` over ``frame`` (``schema``: column -> Spark type); rows failing a ``quarantine`` test
-    move to ``quarantined``."""
-    suite = Suite.compile(SPARK, tests, schema)
-    found = suite.run(suite.count_query(), lambda query: run(query, {"df": frame}).collect())
-    total, counts, moved = suite.counts(list(found[0]))
+    move to ``quarantined``; ``gated`` also counts the rows failing any test."""
+    suite = Suite.compile(SPARK, tests, schema, gated=gated)
+    rows = suite.run(suite.count_query(), lambda query: run(query, {"df": frame}).collect())
+    found = suite.scan(list(rows[0]))
     valid, quarantined = frame, None
-    if moved:
+    if found.moved:
         keep = suite.keep(frame.columns)
-        flagged = run(suite.split_query(keep, counts), {"df": frame})
+        flagged = run(suite.split_query(keep, found.counts), {"df": frame})
         valid = run(suite.side_query(keep, quarantined=False), {"df": flagged})
         quarantined = run(suite.side_query(keep, quarantined=True), {"df": flagged})
-    return ValidationOutcome(tests=suite.outcomes(counts, total), valid=valid, quarantined=quarantined,
-                             quarantined_rows=moved)
+    return ValidationOutcome(tests=suite.outcomes(found.counts, found.total, found.aggregates), valid=valid,
+                             quarantined=quarantined, quarantined_rows=found.moved, rows=found.total,
+                             failing_rows=found.failing)

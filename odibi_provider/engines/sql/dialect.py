@@ -220,6 +220,10 @@ class Dialect:
     def sha256(self, expr: str) -> str:
         return f"sha2({expr}, 256)"
 
+    def row_hash(self, exprs: list[str]) -> str:
+        """A 64-bit hash of the values of ``exprs`` in one row (nulls hash too)."""
+        return f"xxhash64({', '.join(exprs)})"
+
     def hex_to_bigint(self, expr: str) -> str:
         """Hex text (at most 15 digits) as a BIGINT."""
         return f"CAST(conv({expr}, 16, 10) AS BIGINT)"
@@ -294,6 +298,9 @@ class DuckDBDialect(Dialect):
 
     def sha256(self, expr: str) -> str:
         return f"sha256({expr})"
+
+    def row_hash(self, exprs: list[str]) -> str:
+        return f"hash({', '.join(exprs)})"
 
     def hex_to_bigint(self, expr: str) -> str:
         return f"CAST('0x' || {expr} AS BIGINT)"
