@@ -51,6 +51,7 @@ class FunctionSpec:
     tags: tuple[str, ...] = ()
     description: str | None = None
     param_model: Any = field(default=None, compare=False)
+    author: str | None = None
 
     @property
     def odibi_style(self) -> bool:
@@ -91,6 +92,15 @@ class FunctionSpec:
     def wants_context(self) -> bool:
         params = inspect.signature(self.func).parameters
         return CONTEXT_PARAM in params or self.accepts_any_params
+
+    @property
+    def injected(self) -> tuple[str, ...]:
+        """The arguments the runner passes itself (``context``, the DataFrame): a ``params`` key of the same
+        name would reach the function twice ("got multiple values for argument 'context'")."""
+        names = list(inspect.signature(self.func).parameters)
+        if self.odibi_style:
+            return (CONTEXT_PARAM, CURRENT_PARAM) if self.wants_current else (CONTEXT_PARAM,)
+        return (names[0], CONTEXT_PARAM) if self.wants_context else (names[0],)
 
     def param_errors(self, params: dict[str, Any]) -> list[tuple[str, str]]:
         """``(param, message)`` for each value the ``param_model`` rejects (Odibi checks them before the run)."""
@@ -142,7 +152,8 @@ class Registry:
         self._loaded_entry_points = False
 
     def register(self, func: Callable[..., Any], *, name: str | None = None, engine: Engine = "any",
-                 version: str | None = None, tags: Iterable[str] = (), param_model: Any = None) -> FunctionSpec:
+                 version: str | None = None, tags: Iterable[str] = (), param_model: Any = None,
+                 author: str | None = None) -> FunctionSpec:
         """Register ``func``; re-registering the same function (a re-import) replaces it.
 
         ``param_model`` (a pydantic model, as in Odibi) checks the params at compile time and is passed
@@ -157,7 +168,8 @@ class Registry:
             raise RegistryError(f"param_model of {func.__qualname__} must be a pydantic model class, "
                                 f"got {param_model!r}")
         spec = FunctionSpec(name=name or func.__name__, engine=engine, func=func, version=version,
-                            tags=tuple(tags), description=inspect.getdoc(func), param_model=param_model)
+                            tags=tuple(tags), description=inspect.getdoc(func), param_model=param_model,
+                            author=author)
         with self._lock:
             if func.__module__.startswith(PROJECT_MODULE_PREFIX):
                 _PROJECT_SPECS.setdefault(func.__module__, {})[(spec.name, engine)] = spec
@@ -315,6 +327,30 @@ def transform(func: Any = None, /, *, name: str | None = None, engine: Engine = 
 
     def decorate(f: F) -> F:
         REGISTRY.register(f, name=name, engine=engine, version=version, tags=tags, param_model=param_model)
+        return f
+
+    return decorate(func) if func is not None else decorate
+
+
+SEED_ENGINES: dict[str, Engine] = {"any": "any", "pandas": "pandas", "spark": "spark"}
+
+
+def odibi_function(func: Any = None, /, *, engine: str = "any", version: str | None = None,
+                   tags: Iterable[str] = (), author: str | None = None, name: str | None = None) -> Any:
+    """odibi_de_v2's decorator: register ``func`` like :func:`transform`, with the seed's metadata.
+
+    ``engine`` is ``"any"``, ``"pandas"`` or ``"spark"`` (an Engine enum's ``.value`` works too); two
+    variants of one name for different engines are resolved by the node's engine, as in the seed.
+
+    >>> @odibi_function(engine="pandas", version="1.0", author="data team")
+    ... def clean_sales(context, **kwargs): ...
+    """
+    chosen = SEED_ENGINES.get(str(getattr(engine, "value", engine)).lower())
+    if chosen is None:
+        raise RegistryError(f"odibi_function(engine={engine!r}): use 'any', 'pandas' or 'spark'")
+
+    def decorate(f: F) -> F:
+        REGISTRY.register(f, name=name, engine=chosen, version=version, tags=tags, author=author)
         return f
 
     return decorate(func) if func is not None else decorate

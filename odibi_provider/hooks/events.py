@@ -27,6 +27,9 @@ class EventType(StrEnum):
     NODE_RETRY = "node_retry"
     NODE_WARNING = "node_warning"  # the node ran but something needs a look (details["kind"] says what)
     VALIDATION_FAILED = "validation_failed"
+    RUN_START = "run_start"  # an in-process run_project starts (hosts own their runs: not emitted there)
+    RUN_END = "run_end"  # an in-process run_project ended; details["status"] says how
+    GATE_BLOCKED = "gate_blocked"  # a quality gate stopped the node (details: pass_rate, thresholds, failures)
 
 
 EVENT_TYPES: tuple[str, ...] = tuple(t.value for t in EventType)
@@ -76,6 +79,8 @@ class Event:
     @classmethod
     def for_node(cls, type: str | EventType, node: Any, *, run_id: str, project: str, **values: Any) -> Event:
         """An event about a Plan node: pipeline, layer, node id, engine and tags come from ``node``."""
+        facts = {"function": _function_of(node), "dataset": getattr(node, "dataset", None)}
+        values["details"] = {**{k: v for k, v in facts.items() if v}, **values.get("details", {})}
         return cls(event_type(type), run_id=run_id, project=project, pipeline=node.pipeline, layer=node.layer,
                    node=node.id, engine=node.engine, tags=tuple(node.tags), **values)
 
@@ -93,3 +98,11 @@ class Event:
         names = {f.name for f in fields(cls)} - {"_"}
         values = {k: v for k, v in data.items() if k in names}
         return cls(values.pop("type"), **values)
+
+
+def _function_of(node: Any) -> str | None:
+    """The first registered function or built-in transformer a node calls (what a log names it by)."""
+    for step in getattr(node, "steps", ()):
+        if step.kind in ("function", "transformer") and step.name:
+            return str(step.name)
+    return None

@@ -17,18 +17,19 @@ import math
 import os
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from typing import Any, TypeVar
 
 from .events import Event, EventType, event_type
+from .seed_events import SEED_EVENTS, UNSUPPORTED_SEED_EVENTS, seed_event_from_payload, seed_payload
 
 logger = logging.getLogger(__name__)
 
 ALL = "*"
 TIMEOUT_ENV = "ODIBI_HOOK_TIMEOUT"
 DEFAULT_TIMEOUT_S = 10.0
-FILTER_KEYS = ("pipeline", "layer", "node", "engine", "tags")
+FILTER_KEYS = ("project", "pipeline", "layer", "node", "engine", "tags")
 _GLOB = frozenset("*?[")
 
 Hook = Callable[[Event], Any]
@@ -46,6 +47,13 @@ class Registration:
     filters: tuple[tuple[str, tuple[str, ...]], ...]
     priority: int
     seq: int
+    seed_style: bool = False  # registered under an odibi_de_v2 event name: called with the seed's payload dict
+
+    def invoke(self, event: Event) -> Any:
+        """Call the hook with what it expects: the Event, or the odibi_de_v2 payload dict."""
+        if self.seed_style:
+            return self.fn(seed_payload(event))  # type: ignore[arg-type]  # a seed hook takes the payload dict
+        return self.fn(event)
 
     def wants(self, event: Event) -> bool:
         """True when the event's type and fields pass this hook's filters."""
@@ -72,12 +80,39 @@ def _matches(key: str, patterns: tuple[str, ...], event: Event) -> bool:
 
 
 def _normalise_events(event: EventSpec) -> frozenset[str] | None:
-    names = [event] if isinstance(event, str) else list(event)
+    names = _names(event)
     if not names:
         raise ValueError("no event given; name one of the event types or '*' for all")
     if ALL in names:
         return None
-    return frozenset(event_type(n).value for n in names)
+    seed = [SEED_EVENTS[n] for n in names if n in SEED_EVENTS]
+    return frozenset([t.value for s in seed for t in s.types]
+                     + [event_type(n).value for n in names if n not in SEED_EVENTS])
+
+
+def _names(event: EventSpec) -> list[str]:
+    return [str(n) for n in ([event] if isinstance(event, str) else list(event))]
+
+
+def _seed_style(event: EventSpec) -> bool:
+    """True when ``event`` names odibi_de_v2 events (``transform_success``...); mixing both kinds is refused."""
+    names = _names(event)
+    for name in names:
+        if name in UNSUPPORTED_SEED_EVENTS:
+            raise ValueError(f"odibi_de_v2 event '{name}' has no equivalent: {UNSUPPORTED_SEED_EVENTS[name]}")
+    seed = [n for n in names if n in SEED_EVENTS]
+    if seed and len(seed) != len(names):
+        raise ValueError(f"register odibi_de_v2 events ({', '.join(seed)}) and provider events separately: a "
+                         "hook receives the seed's payload dict for the former and an Event for the latter")
+    return bool(seed)
+
+
+def _seed_layer_filter(event: EventSpec) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``bronze_start``/``bronze_end`` imply their layer (any case, e.g. ``Bronze`` or ``bronze_1``)."""
+    layers = {layer for n in _names(event) if n in SEED_EVENTS and (layer := SEED_EVENTS[n].layer)}
+    globs = tuple("".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in layer) + "*"
+                  for layer in sorted(layers))
+    return (("layer", globs),) if globs else ()
 
 
 def _normalise_filters(filters: Filters | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -155,12 +190,16 @@ class HookManager:
     def register(self, event: EventSpec, fn: Hook, *, filters: Filters | None = None, priority: int = 0) -> Hook:
         """Call ``fn(event)`` for ``event`` (a type, a list of types, or ``"*"``) when ``filters`` match.
 
-        Filters key on pipeline, layer, node, engine and tags; a value is a name or a list (any-of) and may
-        use ``*`` wildcards. Higher ``priority`` runs first; equal priorities keep registration order.
+        Filters key on project, pipeline, layer, node, engine and tags; a value is a name or a list (any-of)
+        and may use ``*`` wildcards. Higher ``priority`` runs first; equal priorities keep registration order.
+        odibi_de_v2 event names (``transform_success``, ``layer_end``...; ``hooks/seed_events.py``) are
+        accepted too: such a hook is called with the seed's payload dict instead of the Event.
         """
         if not callable(fn):
             raise TypeError(f"hook for '{event}' must be callable, got {type(fn).__name__}")
-        hook = Registration(fn, _normalise_events(event), _normalise_filters(filters), int(priority), 0)
+        seed_style = _seed_style(event)
+        hook = Registration(fn, _normalise_events(event), _normalise_filters(filters) + _seed_layer_filter(event),
+                            int(priority), 0, seed_style)
         self._add((hook,))
         return fn
 
@@ -180,9 +219,15 @@ class HookManager:
         """The hooks in call order: all of them, or those that ``event`` would reach."""
         return tuple(h.fn for h in self._hooks if event is None or h.wants(event))
 
-    def emit(self, event: Event) -> None:
+    def emit(self, event: Event | str, payload: Mapping[str, Any] | None = None) -> None:
         """Call each matching hook in order, each within the timeout; a hook that raises or times out is
-        logged and the next one runs. Only ``KeyboardInterrupt`` propagates."""
+        logged and the next one runs. Only ``KeyboardInterrupt`` propagates. The odibi_de_v2 form
+        ``emit("transform_success", {...})`` builds the Event from the seed's payload keys."""
+        if isinstance(event, str):
+            if event not in SEED_EVENTS:
+                event = Event(event_type(event), **dict(payload or {}))
+            else:
+                event = seed_event_from_payload(event, payload or {})
         timeout = self.timeout
         for hook in self._hooks:
             try:
@@ -213,7 +258,7 @@ class HookManager:
 
         def call() -> None:
             try:
-                context.run(hook.fn, event)
+                context.run(hook.invoke, event)
             except BaseException as exc:  # noqa: BLE001 - judged by the caller below
                 raised.append(exc)
 
@@ -234,7 +279,7 @@ class HookManager:
 
     def _add(self, hooks: Iterable[Registration]) -> None:
         with self._lock:
-            added = [Registration(h.fn, h.events, h.filters, h.priority, next(self._seq)) for h in hooks]
+            added = [replace(h, seq=next(self._seq)) for h in hooks]
             merged = [*self._hooks, *added]
             merged.sort(key=lambda h: (-h.priority, h.seq))
             self._hooks = tuple(merged)

@@ -99,10 +99,13 @@ class SqlTableSink(EventSink):
         row = event.to_dict()
         row["tags"] = _json(row["tags"])
         row["details"] = _json(row["details"])
+        self._insert(row)
+
+    def _insert(self, row: Mapping[str, Any]) -> None:
         with self._lock:
             engine, table = self._ensure_table()
             with engine.begin() as conn:
-                conn.execute(table.insert(), row)
+                conn.execute(table.insert(), dict(row))
 
     def close(self) -> None:
         """Release the connection pool; the next event opens a new one."""
@@ -117,7 +120,7 @@ class SqlTableSink(EventSink):
             from ..connections.sql import sqlalchemy_url
 
             engine = sa.create_engine(sqlalchemy_url(self.url), **self._engine_options)
-            table = event_table(sa, self.table_name, self.schema)
+            table = self._make_table(sa, self.table_name, self.schema)
             try:
                 table.metadata.create_all(engine, checkfirst=True)
             except Exception:
@@ -128,8 +131,11 @@ class SqlTableSink(EventSink):
             self._engine, self._table = engine, table
         return self._engine, self._table
 
+    def _make_table(self, sa: Any, name: str, schema: str | None) -> Any:
+        return event_table(sa, name, schema)
+
     def __repr__(self) -> str:
-        return f"SqlTableSink({_PASSWORD.sub(_MASK, self.url)!r}, table={self.table_name!r})"
+        return f"{type(self).__name__}({_PASSWORD.sub(_MASK, self.url)!r}, table={self.table_name!r})"
 
 
 def _sqlalchemy() -> Any:

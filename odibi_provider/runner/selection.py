@@ -61,3 +61,20 @@ def _walk(plan: Plan, start: set[str], *, upstream: bool) -> set[str]:
                 seen.add(other)
                 stack.append(other)
     return seen
+
+
+def layer_selection(plan: Plan, selectors: str | Iterable[str] | None,
+                    layers: str | Iterable[str] | None) -> str | list[str] | None:
+    """``selectors`` narrowed to the nodes of ``layers`` (odibi_de_v2's ``target_layers``; names match
+    in any case). None when neither is given; an unknown layer is an error listing the project's layers."""
+    if layers is None:
+        return selectors if selectors is None or isinstance(selectors, str) else list(selectors)
+    known = {layer.lower(): layer for layer in dict.fromkeys(n.layer for n in plan.nodes)}
+    wanted = set()
+    for layer in [layers] if isinstance(layers, str) else list(layers):
+        if str(layer).lower() not in known:
+            hint = did_you_mean(str(layer), list(known.values()))
+            raise OdibiError(f"target layer '{layer}' is not a layer of project '{plan.project}'; "
+                             f"{hint + ' ' if hint else ''}its layers are: {', '.join(known.values())}")
+        wanted.add(known[str(layer).lower()])
+    return [node_id for node_id in select_nodes(plan, selectors) if plan.node(node_id).layer in wanted]
