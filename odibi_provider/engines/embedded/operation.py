@@ -1,6 +1,7 @@
-"""``write.mode`` scd2 / merge on the embedded engine: the existing target is read inside the write's
-atomic section, the new version is computed by DuckDB with :mod:`..sql.scd`, and it replaces the target
-the way an overwrite does (files: lock + stage + swap; Delta: one commit; SQL: one transaction)."""
+"""``write.mode`` scd2 / merge on the embedded engine. Files: the existing target is read inside the write's
+atomic section, the new version is computed by DuckDB with :mod:`..sql.scd` and replaces the target the way
+an overwrite does (lock + stage + swap); Delta: one MERGE commit; SQL: the database applies the rows in the
+write's one transaction (:mod:`.sql_merge`)."""
 
 from __future__ import annotations
 
@@ -58,7 +59,8 @@ def merge_source(con: Any, mode: str, params: Mapping[str, Any], source: Any, ex
 
 def write_operation(table: Any, spec: WriteSpec, connection: Any, options: Mapping[str, Any], *, write_id: str,
                     con: Any, where: str) -> WriteOutcome:
-    """Apply ``spec.operation`` (scd2 or merge) to the target of ``spec`` and replace it atomically."""
+    """Apply ``spec.operation`` (scd2 or merge) to the target of ``spec`` atomically (``con``: a DuckDB
+    connection, unused for SQL targets)."""
     from ...errors import ExecutionError
 
     params = operation_params(spec.mode, spec.operation, spec.keys, where)
@@ -66,7 +68,7 @@ def write_operation(table: Any, spec: WriteSpec, connection: Any, options: Mappi
         from .sql_writer import write_sql
 
         return write_sql(table, str(spec.table), connection, spec.mode, spec.keys, options, write_id=write_id,
-                         where=where, rebuild=lambda old: new_version(con, spec.mode, params, table, old, where))
+                         where=where, operation=params)
     if not connection.is_local and spec.format != "delta":
         raise ExecutionError(f"{where}: mode '{spec.mode}' on an object store needs format delta "
                              "(one commit); write delta or use a local connection")

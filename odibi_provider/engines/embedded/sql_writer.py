@@ -5,13 +5,15 @@ loads the rows (PostgreSQL: ``COPY ... FROM STDIN`` through psycopg; otherwise b
 and records ``(write_id, dataset, rows, written_at)`` in ``_odibi_writes`` next to the table. An
 append whose write id is already recorded for that table is skipped. Upsert deletes the rows whose
 keys match a new row and inserts the new rows; append_once inserts only rows with unseen keys (both
-through a temporary staging table, null keys matching null keys).
+through a temporary staging table, null keys matching null keys). Merge and scd2 are applied by the database
+from the same staging table (:mod:`.sql_merge`).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from ...errors import OdibiError
@@ -23,9 +25,9 @@ from .arrow_sql import split_table, sql_type
 
 def write_sql(table: Any, name: str, connection: Any, mode: str, keys: Sequence[str], options: Mapping[str, Any],
               *, write_id: str, where: str, merge_schema: bool = False,
-              rebuild: Callable[[Any | None], Any] | None = None) -> WriteOutcome:
-    """Write ``table`` to the SQL table ``name`` in ``mode`` within one transaction. With ``rebuild`` (modes
-    scd2/merge) the table's rows, read in that transaction, are replaced by ``rebuild(rows or None)``."""
+              operation: Mapping[str, Any] | None = None) -> WriteOutcome:
+    """Write ``table`` to the SQL table ``name`` in ``mode`` within one transaction. With ``operation`` (modes
+    scd2/merge: Odibi's params) the database applies the rows to the table (:mod:`.sql_merge`)."""
     sa = require("sqlalchemy", purpose="sql writes")
     schema, bare = split_table(name, connection.schema)
     dataset = f"{schema}.{bare}" if schema else bare
@@ -34,15 +36,20 @@ def write_sql(table: Any, name: str, connection: Any, mode: str, keys: Sequence[
     try:
         with connection.engine().begin() as conn:
             writes = bookkeeping(sa, conn, schema)
-            if (mode == "append" or rebuild is not None) and seen(sa, conn, writes, write_id, dataset):
+            if (mode == "append" or operation is not None) and seen(sa, conn, writes, write_id, dataset):
                 return WriteOutcome(0, connection.location(dataset), mode, skipped=True, details=details)
-            if rebuild is not None:
-                table = rebuild(_rows(sa, conn, schema, bare))
-            target = _prepare(sa, conn, table, schema, bare, "overwrite" if rebuild else mode, where, merge_schema)
-            if mode in ("upsert", "append_once"):
-                rows = _merge(sa, conn, table, target, mode, keys, chunk)
+            _statements(sa, conn, options.get("pre_sql"))  # node pre_sql: in this transaction, first
+            if operation is not None:
+                from .sql_merge import apply_operation
+
+                rows = apply_operation(sa, conn, table, schema, bare, mode, operation, chunk=chunk, where=where)
             else:
-                rows = _insert(sa, conn, target, table, chunk)
+                target = _prepare(sa, conn, table, schema, bare, mode, where, merge_schema)
+                if mode in ("upsert", "append_once"):
+                    rows = _merge(sa, conn, table, target, mode, keys, chunk)
+                else:
+                    rows = _insert(sa, conn, target, table, chunk)
+            _statements(sa, conn, options.get("post_sql"))  # node post_sql: after the rows, before the commit
             record(sa, conn, writes, write_id, dataset, rows)
     except OdibiError:
         raise
@@ -51,14 +58,9 @@ def write_sql(table: Any, name: str, connection: Any, mode: str, keys: Sequence[
     return WriteOutcome(rows, connection.location(dataset), mode, details=details)
 
 
-def _rows(sa: Any, conn: Any, schema: str | None, name: str) -> Any | None:
-    """The rows of table ``name`` as Arrow (read in the write's transaction), or None when it does not exist."""
-    if not sa.inspect(conn).has_table(name, schema=schema):
-        return None
-    pa = require("pyarrow")
-    target = sa.Table(name, sa.MetaData(), schema=schema, autoload_with=conn)
-    rows = [dict(r._mapping) for r in conn.execute(sa.select(target))]
-    return pa.Table.from_pylist(rows) if rows else None
+def _statements(sa: Any, conn: Any, statements: Sequence[str] | None) -> None:
+    for statement in statements or ():
+        conn.execute(sa.text(statement))
 
 
 def _prepare(sa: Any, conn: Any, table: Any, schema: str | None, name: str, mode: str, where: str,
@@ -98,11 +100,7 @@ def _same_shape(target: Any, arrow_schema: Any) -> bool:
 def _merge(sa: Any, conn: Any, table: Any, target: Any, mode: str, keys: Sequence[str], chunk: int) -> int:
     """Upsert or append_once through a temporary staging table; returns the rows written."""
     columns = list(table.column_names)
-    stage = sa.Table(f"_odibi_stage_{uuid.uuid4().hex[:12]}", sa.MetaData(),
-                     *[sa.Column(c, target.c[c].type) for c in columns], prefixes=["TEMPORARY"])
-    stage.create(conn)
-    try:
-        _insert(sa, conn, stage, table, chunk)
+    with staged(sa, conn, table, target, chunk) as stage:
         prepare_stage(sa, conn, stage, keys)
         matches = key_matches(sa, target, stage, keys)
         source = sa.select(*[stage.c[c] for c in columns])
@@ -117,6 +115,23 @@ def _merge(sa: Any, conn: Any, table: Any, target: Any, mode: str, keys: Sequenc
         rows = conn.execute(sa.select(sa.func.count()).select_from(fresh.subquery())).scalar_one()
         conn.execute(sa.insert(target).from_select(columns, fresh))
         return int(rows)
+
+
+@contextmanager
+def staged(sa: Any, conn: Any, table: Any, target: Any, chunk: int, extra: Sequence[Any] = ()) -> Iterator[Any]:
+    """A temporary table holding ``table``'s rows, typed like ``target``'s columns of the same name (the
+    node's own type for a column the target lacks), plus the ``extra`` columns; dropped afterwards."""
+    name = f"_odibi_stage_{uuid.uuid4().hex[:12]}"
+    columns = [sa.Column(f.name, target.c[f.name].type if f.name in target.c else sql_type(f.type))
+               for f in table.schema]
+    if conn.dialect.name == "mssql":  # SQL Server: a '#' name is a temporary table
+        stage = sa.Table(f"#{name}", sa.MetaData(), *columns, *extra)
+    else:
+        stage = sa.Table(name, sa.MetaData(), *columns, *extra, prefixes=["TEMPORARY"])
+    stage.create(conn)
+    try:
+        _insert(sa, conn, stage, table, chunk)
+        yield stage
     finally:
         stage.drop(conn)
 

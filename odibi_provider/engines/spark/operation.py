@@ -1,6 +1,7 @@
 """``write.mode`` scd2 / merge on Spark, with the SQL of :mod:`..sql.scd` in the Spark dialect: Delta is one
 ``MERGE INTO`` commit; local files read the existing rows and swap in the new version under the dataset's
-lock (as the embedded engine does); SQL tables go through the JDBC writer's one transaction."""
+lock (as the embedded engine does); SQL tables: the database applies the rows in one transaction, as on
+the embedded engine."""
 
 from __future__ import annotations
 
@@ -62,19 +63,14 @@ def write_operation(frame: Any, spec: WriteSpec, connection: Any, options: Mappi
 
 def _sql(frame: Any, spec: WriteSpec, connection: Any, options: Mapping[str, Any], write_id: str,
          where: str) -> WriteOutcome:
-    """A SQL table: the rows come to the driver and the embedded writer applies the same SQL (DuckDB) in
-    the database's one transaction, with the ``_odibi_writes`` bookkeeping both engines share."""
-    from ...extras import require
+    """A SQL table: the rows come to the driver and the embedded writer has the database apply them in one
+    transaction (:mod:`..embedded.sql_merge`), with the ``_odibi_writes`` bookkeeping both engines share."""
     from ..embedded.operation import write_operation as write_embedded
     from .convert import to_arrow
 
     if not spec.table or not hasattr(connection, "engine"):
         raise ExecutionError(f"{where}: format sql needs 'table' and a connection of type sql")
-    con = require("duckdb", purpose=f"mode {spec.mode} into a SQL table").connect(":memory:")
-    try:
-        return write_embedded(to_arrow(frame), spec, connection, options, write_id=write_id, con=con, where=where)
-    finally:
-        con.close()
+    return write_embedded(to_arrow(frame), spec, connection, options, write_id=write_id, con=None, where=where)
 
 
 def _delta(frame: Any, spec: WriteSpec, location: str, options: Mapping[str, Any], write_id: str, where: str,

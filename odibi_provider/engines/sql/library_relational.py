@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...errors import ExecutionError
 from ..params import Params
+from . import units
 from .dialect import require_type, split_terms
 
 if TYPE_CHECKING:
@@ -50,8 +51,6 @@ REFUSED: dict[str, str] = {
                              "compute it in a function step of your own (transforms.py)",
     "psychrometrics": "it needs CoolProp/psychrolib, heavy domain libraries that are not dependencies; compute "
                       "it in a function step of your own (transforms.py)",
-    "unit_convert": "it needs pint (physical units), which is not installed with odibi-provider; convert units "
-                    "in a function step of your own (transforms.py) or with derive_columns",
 }
 # transformers that need df's column types (the engines pass them as ``types["df"]``)
 NEEDS_DF_TYPES = frozenset({"unpack_struct", "flatten_struct", "normalize_json"})
@@ -453,6 +452,11 @@ LIBRARY: dict[str, Callable[[SqlParams], str]] = {
     "flatten_struct": flatten_struct, "normalize_json": normalize_json,
     "split_events_by_period": split_events_by_period,
 }
+if units.installed():  # the 'units' extra; without it validate refuses unit_convert with the install hint
+    SIGNATURES["unit_convert"] = units.SIGNATURE
+    LIBRARY["unit_convert"] = units.unit_convert
+else:
+    REFUSED["unit_convert"] = units.MISSING
 
 
 def _scalar(p: Params, key: str) -> None:
@@ -500,4 +504,5 @@ PARAM_SHAPES: dict[str, dict[str, Callable[[Params, str], object]]] = {
                                "shifts": lambda p, k: _shifts(p)},
     "apply_mapping": {"column": _TEXT, "mapping_source": _TEXT, "source_key": _TEXT, "source_value": _TEXT,
                       "output": _NAME, "default": _scalar},
+    "unit_convert": units.PARAM_SHAPES,
 }

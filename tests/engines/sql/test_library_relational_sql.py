@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from odibi_provider.engines.sql import units
 from odibi_provider.engines.sql.dialect import DUCKDB, SPARK
 from odibi_provider.engines.sql.library_relational import LIBRARY, REFUSED, SIGNATURES, struct_fields
 from odibi_provider.engines.sql.transformers import TRANSFORMERS, build_sql
@@ -104,6 +105,15 @@ GOLDEN = [
                  "SELECT `id`, `name`, least(CAST(`amount` AS TIMESTAMP), `__odibi_period` + INTERVAL 1800 MINUTE) AS `amount`, greatest(CAST(`ts` AS TIMESTAMP), `__odibi_period` + INTERVAL 1320 MINUTE) AS `ts`, `tags`, `addr`, CAST(unix_timestamp(least(CAST(`amount` AS TIMESTAMP), `__odibi_period` + INTERVAL 1800 MINUTE)) - unix_timestamp(greatest(CAST(`ts` AS TIMESTAMP), `__odibi_period` + INTERVAL 1320 MINUTE)) AS DOUBLE) / 60 AS `minutes`, 'night' AS `shift_name` FROM (SELECT *, explode(CASE WHEN CAST(`amount` AS TIMESTAMP) >= CAST(`ts` AS TIMESTAMP) THEN sequence(date_trunc('day', CAST(`ts` AS TIMESTAMP)) - INTERVAL 1 DAY, date_trunc('day', CAST(`amount` AS TIMESTAMP)), INTERVAL 1 DAY) END) AS `__odibi_period` FROM df) AS periods WHERE CAST(`ts` AS TIMESTAMP) < `__odibi_period` + INTERVAL 1800 MINUTE AND CAST(`amount` AS TIMESTAMP) > `__odibi_period` + INTERVAL 1320 MINUTE",
                  id='split_events_by_period by a shift past midnight'),
 ]
+if units.installed():  # the 'units' extra
+    GOLDEN.append(pytest.param(
+        'unit_convert', {'conversions': {'amount': {'from': 'degF', 'to': 'degC', 'output': 'c'},
+                                         'id': {'from': 'psig', 'to': 'psia'}}},
+        'SELECT (TRY_CAST("id" AS DOUBLE) * 1.0 + 14.696) AS "id", "name", "amount", "ts", "tags", "addr", '
+        '(TRY_CAST("amount" AS DOUBLE) * 0.5555555555555556 + -17.777777777777743) AS "c" FROM df',
+        'SELECT (TRY_CAST(`id` AS DOUBLE) * 1.0 + 14.696) AS `id`, `name`, `amount`, `ts`, `tags`, `addr`, '
+        '(TRY_CAST(`amount` AS DOUBLE) * 0.5555555555555556 + -17.777777777777743) AS `c` FROM df',
+        id='unit_convert: value * factor + offset, psig relative to 14.696 psia'))
 
 
 @pytest.mark.parametrize(("name", "params", "duckdb", "spark"), GOLDEN)
