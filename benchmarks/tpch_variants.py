@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import textwrap
+from functools import partial
 from pathlib import Path
 
 from benchmarks.tpch_queries import QUERIES, TABLES, silver_sql
@@ -53,20 +54,20 @@ def _write_project(data: Path, out: Path) -> Path:
     return project
 
 
-def run_dagster(data: Path, out: Path) -> None:
+def run_dagster(data: Path, out: Path, granularity: str = "node") -> None:
     """The same project as Dagster assets, materialized with the in-process executor."""
     import dagster as dg
 
     from odibi_provider.dagster import build_definitions
 
-    defs = build_definitions(_write_project(data, out))
+    defs = build_definitions(_write_project(data, out), granularity=granularity)
     job = defs.resolve_implicit_global_asset_job_def()
     result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
     if not result.success:
         raise SystemExit("dagster run failed")
 
 
-def run_airflow(data: Path, out: Path) -> None:
+def run_airflow(data: Path, out: Path, granularity: str = "node") -> None:
     """The same project as Airflow DAGs (bronze, silver, gold), each run with ``dag.test()``."""
     import tempfile
 
@@ -82,7 +83,7 @@ def run_airflow(data: Path, out: Path) -> None:
 
     db.initdb()
     DagBundlesManager().sync_bundles_to_db()
-    dags = build_dags(_write_project(data, out))
+    dags = build_dags(_write_project(data, out), granularity=granularity)
     bag = DagBag(dag_folder=str(home), collect_dags=False)
     for dag in dags.values():
         bag.bag_dag(dag)
@@ -118,7 +119,8 @@ def run_pandas(data: Path, out: Path) -> None:
 
 
 VARIANTS = {"odibi": run_odibi, "duckdb": run_duckdb, "pandas": run_pandas, "dagster": run_dagster,
-            "airflow": run_airflow}
+            "airflow": run_airflow, "dagster-pipeline": partial(run_dagster, granularity="pipeline"),
+            "airflow-pipeline": partial(run_airflow, granularity="pipeline")}
 
 if __name__ == "__main__":
     VARIANTS[sys.argv[1]](Path(sys.argv[2]), Path(sys.argv[3]))

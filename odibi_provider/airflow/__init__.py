@@ -1,4 +1,5 @@
-"""odibi as an Airflow 3 provider: one native task per node, TaskGroups per layer, Assets per dataset.
+"""odibi as an Airflow 3 provider: one native task per node (or per pipeline), TaskGroups per layer, Assets per
+dataset.
 
 A leaf of the package: the core never imports it. Names load lazily, so a DAG file that imports
 ``build_dags`` pulls in the Airflow task SDK and the Plan, and no engine (pandas, DuckDB, Arrow, Spark).
@@ -22,6 +23,7 @@ _LAZY_IMPORTS: dict[str, str] = {
     "build_dag": "odibi_provider.airflow.dag_builder",
     "build_dags": "odibi_provider.airflow.dag_builder",
     "OdibiNodeOperator": "odibi_provider.airflow.operators.node",
+    "OdibiPipelineOperator": "odibi_provider.airflow.operators.pipeline",
     "OdibiStoryLink": "odibi_provider.airflow.operators.links",
     "OdibiTaskGroup": "odibi_provider.airflow.task_group",
     "get_provider_info": "odibi_provider.airflow.provider",
@@ -31,13 +33,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from .dag_builder import build_dag, build_dags
     from .operators.links import OdibiStoryLink
     from .operators.node import OdibiNodeOperator
+    from .operators.pipeline import OdibiPipelineOperator
     from .provider import get_provider_info
     from .task_group import OdibiTaskGroup
     from .translator import AirflowTranslator, DagSpec, TaskSpec, dag_spec
 
 __all__ = [
-    "AirflowTranslator", "DagSpec", "OdibiNodeOperator", "OdibiStoryLink", "OdibiTaskGroup", "TaskSpec", "build_dag",
-    "build_dags", "dag_spec", "get_provider_info",
+    "AirflowTranslator", "DagSpec", "OdibiNodeOperator", "OdibiPipelineOperator", "OdibiStoryLink", "OdibiTaskGroup",
+    "TaskSpec", "build_dag", "build_dags", "dag_spec", "get_provider_info",
 ]
 
 

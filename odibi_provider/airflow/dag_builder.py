@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from ..errors import OdibiError
+from ..importers.python_config import ProjectSource, project_file_for
 from ..plan.cache import load_plan
 from ._af import sdk
 from .assets import asset, assets
 from .operators.node import OdibiNodeOperator
+from .operators.pipeline import OdibiPipelineOperator
 from .translator import AirflowTranslator, DagSpec, TaskSpec, dag_spec, pipeline_of
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -24,33 +28,37 @@ if TYPE_CHECKING:  # pragma: no cover
 PathLike = str | os.PathLike[str]
 
 
-def build_dag(project_path: PathLike, pipeline: str, *, dag_id: str | None = None, env: str | None = None,
+def build_dag(project_path: ProjectSource, pipeline: str, *, dag_id: str | None = None, env: str | None = None,
               vars: Mapping[str, Any] | None = None, translator: AirflowTranslator | None = None,
               operator_kwargs: Mapping[str, Any] | None = None, hooks: HookManager | None = None,
-              **dag_kwargs: Any) -> sdk.DAG:
+              granularity: str | None = None, **dag_kwargs: Any) -> sdk.DAG:
     """The DAG of one pipeline: a task per node in a TaskGroup per layer, dependencies from the Plan, an
     outlet Asset per written dataset, scheduled on the Assets of the pipelines it reads (unless the
     pipeline has its own ``schedule`` or ``dag_kwargs`` set one).
 
     ``vars`` (templated) and ``env`` reach every task; ``operator_kwargs`` go to every operator (pool,
     queue, ...); ``dag_kwargs`` go to ``DAG`` (``start_date``, ``default_args``, ``schedule``, ...).
+    ``granularity`` (``node`` / ``pipeline``) overrides the pipeline's: with ``pipeline`` the DAG is one
+    :class:`~odibi_provider.airflow.operators.pipeline.OdibiPipelineOperator` task running every node.
     """
+    project_path = project_file_for(project_path)  # a ProjectConfig built in Python is written to a file
     plan = load_plan(project_path, env=env)
-    spec = dag_spec(plan, pipeline, translator)
+    spec = with_granularity(dag_spec(plan, pipeline, translator), granularity)
     return _dag(spec, os.fspath(project_path), dag_id=dag_id, env=env, vars=vars, hooks=hooks,
                 operator_kwargs=operator_kwargs, dag_kwargs=dag_kwargs)
 
 
-def build_dags(project_path: PathLike, *, env: str | None = None, vars: Mapping[str, Any] | None = None,
+def build_dags(project_path: ProjectSource, *, env: str | None = None, vars: Mapping[str, Any] | None = None,
                translator: AirflowTranslator | None = None, pipelines: Sequence[str] | None = None,
                operator_kwargs: Mapping[str, Any] | None = None, hooks: HookManager | None = None,
-               **dag_kwargs: Any) -> dict[str, sdk.DAG]:
+               granularity: str | None = None, **dag_kwargs: Any) -> dict[str, sdk.DAG]:
     """One DAG per pipeline (or per name in ``pipelines``), by DAG id. In a DAG file::
 
         globals().update(build_dags("/path/to/project"))
 
     Pipelines that read each other's datasets are linked by Assets, not by task dependencies.
     """
+    project_path = project_file_for(project_path)  # a ProjectConfig built in Python is written to a file
     plan = load_plan(project_path, env=env)
     tr = translator or AirflowTranslator()
     names = list(pipelines) if pipelines is not None else [p.name for p in plan.pipelines]
@@ -58,8 +66,8 @@ def build_dags(project_path: PathLike, *, env: str | None = None, vars: Mapping[
     wanted = sdk.get_parsing_context().dag_id
     if wanted in by_dag_id:  # a worker parsing this file to run one task of one DAG
         by_dag_id = {wanted: by_dag_id[wanted]}
-    return {dag_id: _dag(dag_spec(plan, name, tr), os.fspath(project_path), env=env, vars=vars, hooks=hooks,
-                         operator_kwargs=operator_kwargs, dag_kwargs=dag_kwargs)
+    return {dag_id: _dag(with_granularity(dag_spec(plan, name, tr), granularity), os.fspath(project_path),
+                         env=env, vars=vars, hooks=hooks, operator_kwargs=operator_kwargs, dag_kwargs=dag_kwargs)
             for dag_id, name in by_dag_id.items()}
 
 
@@ -68,12 +76,43 @@ def _dag(spec: DagSpec, project_path: str, *, dag_id: str | None = None, env: st
          dag_kwargs: Mapping[str, Any]) -> sdk.DAG:
     kwargs: dict[str, Any] = {"schedule": schedule_of(spec), "description": spec.description,
                               "tags": list(spec.tags), "doc_md": _doc(spec, project_path)}
+    if spec.asset_schedule:  # it runs when the pipelines it reads update: paused, the chain would silently stop
+        kwargs["is_paused_upon_creation"] = False
     kwargs.update(dag_kwargs)
     kwargs["tags"] = list(dict.fromkeys([*spec.tags, *dag_kwargs.get("tags", ())]))  # added to, not replaced
     with sdk.DAG(dag_id or spec.dag_id, **kwargs) as dag:
-        add_tasks(spec.tasks, dag=dag, project_path=project_path, groups=dict(spec.groups), env=env, vars=vars,
-                  hooks=hooks, operator_kwargs=operator_kwargs)
+        if spec.granularity == "pipeline":
+            add_pipeline_task(spec, dag=dag, project_path=project_path, env=env, vars=vars, hooks=hooks,
+                              operator_kwargs=operator_kwargs)
+        else:
+            add_tasks(spec.tasks, dag=dag, project_path=project_path, groups=dict(spec.groups), env=env,
+                      vars=vars, hooks=hooks, operator_kwargs=operator_kwargs)
     return dag
+
+
+def with_granularity(spec: DagSpec, granularity: str | None) -> DagSpec:
+    """``spec`` with ``granularity`` (``node`` or ``pipeline``) when one is given."""
+    if granularity is None:
+        return spec
+    if granularity not in ("node", "pipeline"):
+        raise OdibiError(f"granularity must be 'node' or 'pipeline', got {granularity!r}")
+    return replace(spec, granularity=granularity)
+
+
+def add_pipeline_task(spec: DagSpec, *, dag: sdk.DAG, project_path: str, env: str | None = None,
+                      vars: Mapping[str, Any] | None = None, hooks: HookManager | None = None,
+                      operator_kwargs: Mapping[str, Any] | None = None) -> OdibiPipelineOperator:
+    """The one task of a ``granularity: pipeline`` DAG: every node's outlets and outside inlets on it."""
+    outlets = dict.fromkeys(uri for task in spec.tasks for uri in task.outlets)
+    inlets = dict.fromkeys(uri for task in spec.tasks for uri in task.inlets)
+    doc = "\n".join(f"- `{task.node_id}`" + (f": {task.doc_md}" if task.doc_md else "") for task in spec.tasks)
+    owners = {task.owner for task in spec.tasks if task.owner}
+    kwargs: dict[str, Any] = {"doc_md": f"Runs the nodes of pipeline **{spec.pipeline}**:\n\n{doc}",
+                              **({"owner": owners.pop()} if len(owners) == 1 else {}), **(operator_kwargs or {})}
+    definition = "\n\n".join(task.definition for task in spec.tasks if task.definition) or None
+    return OdibiPipelineOperator(task_id=spec.pipeline, project_path=project_path, pipeline=spec.pipeline, env=env,
+                                 vars=vars, hooks=hooks, dag=dag, outlets=assets(outlets), inlets=assets(inlets),
+                                 odibi_definition=definition, **kwargs)
 
 
 def schedule_of(spec: DagSpec) -> Any:
@@ -109,6 +148,7 @@ def add_tasks(tasks: Sequence[TaskSpec], *, dag: sdk.DAG, project_path: str,
             kwargs.setdefault("doc_md", task.doc_md)
         operators[task.node_id] = OdibiNodeOperator(
             task_id=task.task_id, project_path=project_path, node_id=task.node_id, env=env, vars=vars, hooks=hooks,
+            odibi_definition=task.definition or None,
             dag=dag, task_group=group, outlets=assets(task.outlets), inlets=assets(task.inlets), **kwargs)
     for task in tasks:
         _wire(operators[task.node_id], [operators[u] for u in task.upstream])

@@ -48,3 +48,15 @@ def test_two_projects_in_one_location(retail_project):
             keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
             assert {"east/gold/top_products", "west/gold/top_products"} <= keys
             assert {"east__gold", "west__gold"} <= {job.name for job in defs.jobs}
+
+
+def test_a_defs_yaml_can_run_each_pipeline_as_one_step(retail_project):
+    with create_defs_folder_sandbox() as sandbox:
+        path = sandbox.scaffold_component(OdibiProjectComponent, defs_path="retail",
+                                          defs_yaml_contents=_defs_yaml(retail_project, granularity="pipeline"))
+        with sandbox.load_component_and_build_defs(defs_path=path) as (_, defs):
+            ops = {n.name for n in defs.resolve_implicit_global_asset_job_def().graph.node_defs}
+            assert ops == {"bronze", "silver", "gold"}
+            result = run_assets(defs)
+            assert result.success
+            assert len(result.get_asset_materialization_events()) == 8  # still one per node
