@@ -30,7 +30,8 @@ def get_provider_info() -> dict[str, Any]:
                 "options": {
                     "story_base_url": {
                         "description": "Base URL that serves the odibi story root; the task's 'odibi story' "
-                                       "link is this URL plus the story's path. Empty: a file:// link.",
+                                       "link is this URL plus the story's path. Empty: the odibi plugin "
+                                       "serves it from the api-server at /odibi/stories/<project>/.",
                         "version_added": "0.1.0", "type": "string",
                         "example": "https://stories.example.com/retail", "default": "",
                     },

@@ -7,12 +7,14 @@ a DAG in one place. Customise by subclassing :class:`AirflowTranslator` and over
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .._suggest import did_you_mean, known
 from ..errors import OdibiError
+from ..plan.describe import describe_node, node_definition_sql
 from ..plan.model import PipelineSpec, Plan, PlanNode
+from ..plan.naming import project_slug
 
 # Airflow has no linear backoff: ``linear`` retries wait ``delay_seconds`` each time (a constant delay).
 BACKOFF_MULTIPLIER = {"exponential": 2.0, "linear": 0.0, "constant": 0.0}
@@ -35,6 +37,7 @@ class TaskSpec:
     retry: tuple[tuple[str, Any], ...]
     owner: str | None
     doc_md: str | None
+    definition: str = ""
 
     @property
     def retry_kwargs(self) -> dict[str, Any]:
@@ -54,6 +57,7 @@ class DagSpec:
     tags: tuple[str, ...]
     groups: tuple[tuple[str, str], ...]  # (group_id, tooltip)
     tasks: tuple[TaskSpec, ...]
+    granularity: str = "node"  # "pipeline": one task runs every node (OdibiPipelineOperator)
 
 
 def is_validation_only(node: PlanNode) -> bool:
@@ -69,7 +73,8 @@ class AirflowTranslator:
     """
 
     def get_dag_id(self, pipeline: PipelineSpec, plan: Plan) -> str:
-        return f"{plan.project}_{pipeline.name}"
+        """``{project slug}_{pipeline}``: the project name as an identifier (see plan/naming.py)."""
+        return f"{project_slug(plan.project)}_{pipeline.name}"
 
     def get_group_id(self, node: PlanNode, plan: Plan) -> str | None:
         """The TaskGroup a node's task sits in: its layer."""
@@ -82,7 +87,12 @@ class AirflowTranslator:
         return node.owner or plan.owner
 
     def get_doc_md(self, node: PlanNode, plan: Plan) -> str | None:
-        return node.description
+        """Task docs: the node's description, then what it reads, runs, checks and writes."""
+        return describe_node(node)
+
+    def get_definition(self, node: PlanNode, plan: Plan) -> str:
+        """What the task shows under Rendered Templates: the node's SQL, steps, tests and write."""
+        return node_definition_sql(node)
 
     def get_tags(self, pipeline: PipelineSpec, plan: Plan) -> tuple[str, ...]:
         return tuple(dict.fromkeys(["odibi", plan.project, pipeline.layer, *pipeline.tags]))
@@ -132,7 +142,8 @@ def task_specs(plan: Plan, node_ids: Collection[str], translator: AirflowTransla
             group_id=tr.get_group_id(node, plan) if layer_groups else None,
             upstream=tuple(u for u in node.upstream if u in local), outlets=tr.get_outlets(node, plan),
             inlets=tr.get_inlets(node, plan, local), retry=tuple(tr.get_retry(node, plan).items()),
-            owner=tr.get_owner(node, plan), doc_md=tr.get_doc_md(node, plan)))
+            owner=tr.get_owner(node, plan), doc_md=tr.get_doc_md(node, plan),
+            definition=tr.get_definition(node, plan)))
     return tuple(specs)
 
 
@@ -145,12 +156,15 @@ def dag_spec(plan: Plan, pipeline: str, translator: AirflowTranslator | None = N
     inlets = tuple(dict.fromkeys(uri for task in tasks for uri in task.inlets))
     schedule = tr.get_schedule(spec, plan, inlets)
     groups = tuple(dict.fromkeys(t.group_id for t in tasks if t.group_id))
+    if len(groups) == 1 and all(t.group_id for t in tasks):  # one layer: a group would group nothing
+        tasks, groups = tuple(replace(t, group_id=None) for t in tasks), ()
     return DagSpec(
         dag_id=tr.get_dag_id(spec, plan), pipeline=spec.name,
         schedule=schedule if isinstance(schedule, str) else None,
         asset_schedule=schedule if isinstance(schedule, tuple) else (),
         description=spec.description, tags=tr.get_tags(spec, plan),
-        groups=tuple((g, f"{plan.project} · layer {g}") for g in groups), tasks=tasks)
+        groups=tuple((g, f"{plan.project} · layer {g}") for g in groups), tasks=tasks,
+        granularity=spec.granularity)
 
 
 def pipeline_of(plan: Plan, name: str) -> PipelineSpec:

@@ -12,7 +12,7 @@ from ..hooks.manager import HookManager
 from ..runner.node import run_node
 from ..runner.results import NodeResult
 from ._dg import dg
-from .checks import check_results
+from .checks import node_check_results
 from .logs import with_dagster_log
 from .metadata import materialization_metadata
 from .partitions import partition_vars
@@ -62,10 +62,11 @@ def execute_node(context: Any, args: OdibiAssetArgs, runtime: AssetRuntime) -> I
     ctx = odibi.run_context(plan, run_id=run_id, hooks=with_dagster_log(runtime.hooks, context.log),
                             partition_key=overrides["partition_key"] if overrides else None)
     result = run_node(plan, args.node_id, ctx)
-    render_story(result)
-    metadata = materialization_metadata(result, run_id, plan.project)
+    render_story(result, attempt=context.retry_number + 1, page=plan.story.auto_generate)
+    metadata = materialization_metadata(result, run_id, plan.project, story_base_url=odibi.story_base_url,
+                                        columns=plan.node(args.node_id).columns)
     metadata["odibi/attempt"] = context.retry_number + 1  # Dagster's attempt; the runner's own retries are off
-    checks = check_results(args.checks, result.tests) if (result.ok or result.tests) else []
+    checks = node_check_results(args.checks, result)
     if result.ok:
         yield dg.MaterializeResult(asset_key=args.spec.key, metadata=metadata, check_results=checks)
         return
@@ -74,18 +75,25 @@ def execute_node(context: Any, args: OdibiAssetArgs, runtime: AssetRuntime) -> I
                      allow_retries=bool(result.retryable))
 
 
-def render_story(result: NodeResult) -> Path | None:
-    """Re-render the run's HTML story with this node in it (large runs are rendered when they end); return
-    the local ``index.html`` (None when skipped, failed, or written to an object store)."""
+def render_story(result: NodeResult, *, attempt: int | None = None, page: bool = True) -> Path | None:
+    """Record Dagster's ``attempt`` (when Dagster owns the node's retries) in its story and, with ``page``,
+    re-render the run's HTML story with this node in it, its summary ``running`` (the run status sensor
+    writes the final one; large runs are rendered when they end); return the local ``index.html`` (None
+    when not rendered, failed, or written to an object store)."""
     if not result.story_path:
         return None
     try:
         from ..store import Store
         from ..story.html import render_run_index
+        from ..story.writer import StoryWriter, record_attempt
 
-        run = Store.locate(result.story_path).parent.parent  # local or in a remote story store
-        if len(run.child("nodes").glob("*.json")) > STORY_RENDER_LIMIT:
+        fragment = Store.locate(result.story_path)  # local or in a remote story store
+        if attempt is not None:
+            record_attempt(fragment, attempt)
+        run = fragment.parent.parent
+        if not page or len(run.child("nodes").glob("*.json")) > STORY_RENDER_LIMIT:
             return None
+        StoryWriter(run.parent, run.name).finish(running=True)
         index = render_run_index(run)
         return index.local_path() if index.is_local else None
     except Exception as exc:  # noqa: BLE001 - observability never fails the work

@@ -10,8 +10,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..plan.describe import column_note
 from ..runner.results import NodeResult
 from ..runner.views import node_story
+from ..story.links import env_story_base_url, node_anchor, story_url
 from ._dg import dg
 
 log = logging.getLogger("odibi_provider.dagster")
@@ -19,8 +21,13 @@ PREVIEW_ROWS = 10
 STORY_RECORD_DROP = ("sample",)  # shown as the preview; the rest of the record goes in as JSON
 
 
-def column_schema(schema: Sequence[Sequence[str]]) -> dg.TableSchema:
-    return dg.TableSchema(columns=[dg.TableColumn(name=str(name), type=str(kind)) for name, kind in schema])
+def column_schema(schema: Sequence[Sequence[str]], docs: Mapping[str, Any] | None = None) -> dg.TableSchema:
+    """The output's columns with their types and, from the node's ``columns:``, description, pii and tags."""
+    docs = docs or {}
+    return dg.TableSchema(columns=[
+        dg.TableColumn(name=str(name), type=str(kind),
+                       description=column_note(docs[name]).removeprefix(": ").strip() or None if name in docs else None)
+        for name, kind in schema])
 
 
 def preview_markdown(rows: Sequence[Mapping[str, Any]], limit: int = PREVIEW_ROWS) -> str:
@@ -46,7 +53,18 @@ def story_index(story_path: str | None) -> Path | None:
     return Path(story_path.removeprefix("file://")).parent.parent / "index.html"
 
 
-def materialization_metadata(result: NodeResult, run_id: str, project: str) -> dict[str, Any]:
+def story_link(index: Path, node_id: str, base_url: str | None) -> str:
+    """The http link to the node in its run's story when a server serves the story root at ``base_url``
+    (default ``$ODIBI_STORY_BASE_URL``), else a ``file://`` link."""
+    base = base_url or env_story_base_url()
+    if not base:
+        return index.resolve().as_uri() + "#" + node_anchor(node_id)
+    return story_url(base, f"{index.parent.name}/{index.name}", node_id)
+
+
+def materialization_metadata(result: NodeResult, run_id: str, project: str, *,
+                             story_base_url: str | None = None,
+                             columns: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Metadata for the node's MaterializeResult (or its Failure), all from the node's record."""
     meta: dict[str, Any] = {"odibi/node": result.node_id, "odibi/status": result.status, "odibi/run_id": run_id,
                             "odibi/duration_s": round(result.duration_s, 4)}
@@ -58,6 +76,8 @@ def materialization_metadata(result: NodeResult, run_id: str, project: str) -> d
         meta["dagster/uri"] = result.dataset_uri
     if result.location:
         meta["odibi/location"] = dg.MetadataValue.path(result.location)
+    if result.write_skipped:
+        meta["odibi/write_skipped"] = result.write_skipped
     if result.quarantined_rows:
         meta["odibi/quarantined_rows"] = result.quarantined_rows
     if result.rows_rejected:
@@ -65,7 +85,7 @@ def materialization_metadata(result: NodeResult, run_id: str, project: str) -> d
     if result.warnings:
         meta["odibi/warnings"] = dg.MetadataValue.md("\n".join(f"- {w}" for w in result.warnings))
     if result.schema_out:
-        meta["dagster/column_schema"] = column_schema(result.schema_out)
+        meta["dagster/column_schema"] = column_schema(result.schema_out, columns)
     if result.sample:
         meta["odibi/preview"] = dg.MetadataValue.md(preview_markdown(result.sample))
     record = {k: v for k, v in node_story(result, run_id=run_id, project=project).to_dict().items()
@@ -74,5 +94,5 @@ def materialization_metadata(result: NodeResult, run_id: str, project: str) -> d
     index = story_index(result.story_path)
     if index is not None:
         meta["odibi/story"] = dg.MetadataValue.path(str(index))
-        meta["odibi/story_url"] = dg.MetadataValue.url(index.resolve().as_uri())
+        meta["odibi/story_url"] = dg.MetadataValue.url(story_link(index, result.node_id, story_base_url))
     return meta

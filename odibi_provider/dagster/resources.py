@@ -34,6 +34,8 @@ class OdibiResource(dg.ConfigurableResource):
     ``secrets`` maps names used as ``${env:NAME}`` in the project's connections to values, typically
     ``dagster.EnvVar("NAME")`` so they are resolved when a run launches and never shown in the UI.
     ``storage_root`` moves odibi's system storage (per-run intermediates, incremental marks).
+    ``story_base_url`` is where the project's story root is served over HTTP (``odibi-provider
+    serve-stories``; default ``$ODIBI_STORY_BASE_URL``), so the ``odibi/story_url`` link opens in a browser.
     """
 
     project_path: str
@@ -41,6 +43,7 @@ class OdibiResource(dg.ConfigurableResource):
     engine_override: str | None = None
     storage_root: str | None = None
     story_enabled: bool = True
+    story_base_url: str | None = None
     secrets: dict[str, str] = Field(default_factory=dict)
     vars: dict[str, Any] = Field(default_factory=dict)
 

@@ -10,9 +10,11 @@ Subclass and override one method to change one thing, as with dagster-dbt's ``Da
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
+from ..plan.describe import describe_node
 from ..plan.model import PipelineSpec, Plan, PlanNode, TestSpec, WriteSpec
 from . import names
 from ._dg import dg
@@ -20,6 +22,7 @@ from .partitions import partitions_def_for
 
 ENGINE_KINDS = {"pandas": "duckdb", "spark": "spark"}
 CLOUD_KINDS = {"s3": "s3", "gcs": "gcs", "azure_blob": "azure", "azure_adls": "azure"}
+FORMAT_KINDS = {"delta": "deltalake"}  # Dagster's kind names (they pick the icon), where they differ from odibi's
 SQL_KINDS = {"postgresql": "postgres", "postgres": "postgres", "sqlite": "sqlite", "mssql": "mssql",
              "mysql": "mysql", "duckdb": "duckdb", "snowflake": "snowflake"}
 BACKOFFS = {"exponential": "EXPONENTIAL", "linear": "LINEAR"}
@@ -57,21 +60,8 @@ class OdibiDagsterTranslator:
 
     # -- description and ownership --------------------------------------------------------------
     def get_description(self, node: PlanNode, plan: Plan) -> str | None:
-        """The node's description, then what it reads, runs and writes (SQL in code blocks)."""
-        lines = [node.description, ""] if node.description else []
-        lines.append(f"odibi node `{node.id}` on the `{node.engine}` engine")
-        if node.read is not None:
-            where = node.read.path or node.read.table or "query"
-            lines.append(f"- read: `{node.read.connection}` {node.read.format} `{where}`")
-        for step in node.steps:
-            if step.kind == "sql":
-                lines.append(f"- sql:\n\n```sql\n{(step.sql or '').strip()}\n```\n")
-            else:
-                lines.append(f"- {step.kind}: `{step.name}`")
-        if node.write is not None:
-            lines.append(f"- write: `{node.write.connection}` {node.write.format} "
-                         f"`{node.write.path or node.write.table}` ({node.write.mode})")
-        return "\n".join(lines)
+        """The node's description, then what it reads, runs (SQL in code blocks), checks and writes."""
+        return describe_node(node)
 
     def get_owners(self, node: PlanNode, plan: Plan) -> list[str]:
         owner = node.owner or plan.owner
@@ -93,7 +83,8 @@ class OdibiDagsterTranslator:
         return node.content_hash or None
 
     def get_metadata(self, node: PlanNode, plan: Plan) -> dict[str, Any]:
-        """Where the node's data lives (URI, format, connection) and which node it is."""
+        """Where the node's data lives (URI, format, connection, table name), which node it is and where it is
+        written in the project YAML (``dagster/code_references``: the UI's "open source" link)."""
         meta: dict[str, Any] = {"odibi/node": node.id, "odibi/pipeline": node.pipeline, "odibi/project": plan.project}
         dataset = plan.dataset(node.dataset) if node.dataset else None
         if dataset is not None:
@@ -105,6 +96,8 @@ class OdibiDagsterTranslator:
                 meta["dagster/table_name"] = node.write.table
         else:
             meta["odibi/dataset"] = "none: the output is kept per run under the system storage"
+        if node.source:
+            meta["dagster/code_references"] = _code_reference(node)
         return meta
 
     # -- execution --------------------------------------------------------------------------------
@@ -158,11 +151,25 @@ class OdibiDagsterTranslator:
         try:
             connection = plan.connection(write.connection)
         except KeyError:
-            return {names.tag_key(write.format)}
+            return {_format_kind(write.format)}
         if connection.type == "sql":
             scheme = str(connection.options.get("url", "")).split(":", 1)[0].split("+", 1)[0].lower()
             return {SQL_KINDS.get(scheme, "sql")}
-        kinds = {names.tag_key(write.format)}
+        kinds = {_format_kind(write.format)}
         if connection.type in CLOUD_KINDS:
             kinds.add(CLOUD_KINDS[connection.type])
         return kinds
+
+
+def _format_kind(fmt: str) -> str:
+    return FORMAT_KINDS.get(fmt, names.tag_key(fmt))
+
+
+def _code_reference(node: PlanNode) -> dg.CodeReferencesMetadataValue:
+    """The node's place in the project YAML (Dagster marks code references beta: a stable feature of the UI, so
+    its warning is not repeated to every user loading the code location)."""
+    file, _, line = str(node.source).rpartition(":")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        return dg.CodeReferencesMetadataValue(code_references=[
+            dg.LocalFileCodeReference(file_path=file, line_number=int(line), label=f"odibi node {node.id}")])

@@ -18,8 +18,9 @@ from .results import NodeResult
 LogLine = tuple[int, str]  # (logging level, message)
 
 
-def node_story(result: NodeResult, *, run_id: str, project: str) -> NodeStory:
-    """The node's story fragment."""
+def node_story(result: NodeResult, *, run_id: str, project: str, node: PlanNode | None = None) -> NodeStory:
+    """The node's story fragment; ``node`` (its plan node) adds the run graph's edges, the node's level, its
+    retry budget and, for a failed node, the step it stopped in."""
     error = None
     if result.error is not None:
         error = ErrorRecord(result.error_type or "Error", result.error, result.traceback or "")
@@ -32,11 +33,31 @@ def node_story(result: NodeResult, *, run_id: str, project: str) -> NodeStory:
         rows_written=result.rows_written, schema_in=result.schema_in, schema_out=result.schema_out,
         input_schemas=result.input_schemas, sample=tuple(dict(row) for row in result.sample), sql=result.sql,
         steps=tuple(step.to_dict() for step in result.steps),
-        validation=tuple(validation_record(test) for test in result.tests),
+        validation=(*({**validation_record(c), "stage": "contract"} for c in result.contracts),
+                    *(validation_record(test) for test in result.tests),
+                    *([{**validation_record(result.gate), "stage": "gate"}] if result.gate else [])),
         quarantined_rows=result.quarantined_rows, quarantine_target=result.quarantine_target,
-        rows_rejected=result.rows_rejected, warnings=result.warnings,
+        rows_rejected=result.rows_rejected,
+        warnings=(*result.warnings, *([result.skipped_reason] if result.skipped_reason else [])),
         write=WriteRecord(write.location, write.mode, write.skipped) if write else None, error=error,
-        retryable=result.retryable, story_path=result.story_path)
+        retryable=result.retryable, story_path=result.story_path,
+        upstream=node.upstream if node else (), level=node.level if node else None,
+        max_attempts=(node.retry.max_attempts if node.retry else 1) if node else None,
+        failed_step=failed_step(result, node) if node else None)
+
+
+def failed_step(result: NodeResult, node: PlanNode) -> str | None:
+    """Where a failed node stopped: its read or inputs, a transform step (by position), or after the steps
+    (tests, the write); None unless it failed."""
+    if result.status != "failed":
+        return None
+    if not result.schema_in and (node.read is not None or node.upstream):
+        return "read" if node.read is not None and not result.input_schemas.get("read") else "inputs"
+    ran = sum(step.kind != "pattern" for step in result.steps)
+    if ran < len(node.steps):
+        step = node.steps[ran]
+        return f"step {ran + 1} ({step.kind}{' ' + step.name if step.name else ''})"
+    return "tests or write (after the steps)" if node.steps else "tests or write"
 
 
 def node_event(result: NodeResult, node: PlanNode, *, run_id: str, project: str) -> Event:
@@ -46,12 +67,16 @@ def node_event(result: NodeResult, node: PlanNode, *, run_id: str, project: str)
         return Event.for_node("node_skipped", node, run_id=run_id, project=project, error=result.skipped_reason)
     if not result.ok:
         details: dict[str, Any] = {"traceback": (result.traceback or "")[-4000:], "retryable": result.retryable,
-                                   "error_type": result.error_type}
+                                   "error_type": result.error_type, "story_path": result.story_path}
         return Event.for_node("node_error", node, run_id=run_id, project=project, error=result.error,
                               details=details, **values)
     summary = {"rows_written": result.rows_written, "story_path": result.story_path, "status": result.status,
                "quarantined_rows": result.quarantined_rows, "rows_in": dict(result.rows_in),
-               "rows_rejected": result.rows_rejected, "warnings": list(result.warnings)}
+               "rows_rejected": result.rows_rejected, "warnings": list(result.warnings),
+               "quarantine_target": result.quarantine_target, "dataset_uri": result.dataset_uri,
+               "failed_tests": [t.name for t in result.tests if not t.passed],
+               "schema_out": [list(column) for column in result.schema_out],
+               "input_schemas": {name: [list(c) for c in schema] for name, schema in result.input_schemas.items()}}
     return Event.for_node("node_complete", node, run_id=run_id, project=project, rows=result.rows_out,
                           details=summary, **values)
 
@@ -62,12 +87,15 @@ def log_lines(result: NodeResult) -> list[LogLine]:
     written = f", rows written {result.rows_written}" if result.rows_written is not None else ""
     lines: list[LogLine] = [(logging.INFO, f"odibi node {result.node_id}: {result.status} in "
                                            f"{result.duration_s:.2f}s ({rows}{written})")]
-    for test in result.tests:
+    checked = [("contract", t) for t in result.contracts] + [("validation", t) for t in result.tests]
+    for stage, test in checked + ([("quality", result.gate)] if result.gate else []):
         if not test.passed:
-            level = logging.ERROR if test.on_fail == "fail" else logging.WARNING
-            lines.append((level, f"validation '{test.name}' ({test.type}, on_fail: {test.on_fail}) failed on "
+            level = logging.ERROR if test.on_fail in ("fail", "abort") else logging.WARNING
+            lines.append((level, f"{stage} '{test.name}' ({test.type}, on_fail: {test.on_fail}) failed on "
                                  f"{test.failed_rows} rows: {test.message}"))
     lines += [(logging.WARNING, f"odibi node {result.node_id}: {warning}") for warning in result.warnings]
+    if result.write_skipped:
+        lines.append((logging.INFO, f"odibi node {result.node_id}: write skipped ({result.write_skipped})"))
     if result.quarantined_rows:
         lines.append((logging.WARNING, f"{result.quarantined_rows} rows quarantined to "
                                        f"{result.quarantine_target or '(no quarantine target)'}"))

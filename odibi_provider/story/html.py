@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import html
 import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ..store import Store, as_store
-from .record import NodeStory, RunStory, SchemaDiff
+from .graph import CSS as GRAPH_CSS
+from .graph import anchor as _anchor
+from .graph import render_graph, render_timeline
+from .record import NodeStory, RunStory, SchemaDiff, schema_diff
 from .writer import load_run
 
 INDEX = "index.html"
@@ -38,6 +40,11 @@ pre.err{background:#ffebe9;border-color:#ff8182}tr.added td{background:#dafbe1}t
 text-decoration:line-through}tr.changed td{background:#fff8c5}.cols{display:flex;gap:16px;flex-wrap:wrap}
 .cols>div{flex:1;min-width:280px}.tools{float:right}.tools button{font:inherit;margin-left:6px;cursor:pointer}
 tr.failrow td{background:#ffebe9}a{color:#0969da;text-decoration:none}
+.scroll{overflow-x:auto;max-width:100%}.scroll table{margin:0}pre{max-width:100%}
+code,.meta span,p{overflow-wrap:anywhere}
+.failed-at{font-weight:600;color:var(--bad)}
+@media (max-width:600px){body{padding:10px}.cols>div{min-width:0;flex-basis:100%}.tools{float:none;display:block}
+h1{font-size:19px}}
 """
 
 JS = """
@@ -46,9 +53,6 @@ function odibiOpenHash(){var d=document.getElementById(location.hash.slice(1));
 if(d&&d.tagName==='DETAILS'){d.open=true;}}
 window.addEventListener('hashchange',odibiOpenHash);window.addEventListener('DOMContentLoaded',odibiOpenHash);
 """
-
-_ANCHOR = re.compile(r"[^A-Za-z0-9_-]")
-
 
 def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
@@ -75,25 +79,22 @@ def _badge(status: str) -> str:
     return f'<span class="badge {_e(status)}">{_e(status)}</span>'
 
 
-def _anchor(node_id: str) -> str:
-    return "node-" + _ANCHOR.sub("_", node_id)
-
-
 def _table(head: Sequence[str], rows: Iterable[Sequence[str]], row_classes: Sequence[str] = ()) -> str:
     """An HTML table; ``rows`` hold already-escaped cell HTML."""
-    out = ["<table><thead><tr>", *(f"<th>{_e(h)}</th>" for h in head), "</tr></thead><tbody>"]
+    out = ['<div class="scroll"><table><thead><tr>', *(f"<th>{_e(h)}</th>" for h in head), "</tr></thead><tbody>"]
     for i, row in enumerate(rows):
         cls = row_classes[i] if i < len(row_classes) and row_classes[i] else ""
         out.append(f'<tr class="{cls}">' if cls else "<tr>")
         out.extend(f"<td>{cell}</td>" for cell in row)
         out.append("</tr>")
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div>")
     return "".join(out)
 
 
 def _header(run: RunStory) -> str:
     meta = [("Run", run.run_id), ("Started", _ts(run.started_at)), ("Finished", _ts(run.finished_at)),
             ("Duration", _dur(run.duration_s))]
+    meta += [(k, v) for k, v in (("Version", run.version), ("Environment", run.environment)) if v]
     items = "".join(f"<span><b>{_e(k)}:</b> {_e(v)}</span>" for k, v in meta)
     counts = (f'<div class="counts"><span>{run.completed} completed</span><span>{run.failed} failed</span>'
               f"<span>{run.skipped} skipped</span><span>{len(run.nodes)} node(s)</span></div>")
@@ -130,6 +131,11 @@ def _diff_text(diff: SchemaDiff) -> str:
 
 
 def _schemas(node: NodeStory) -> str:
+    if node.status == "failed" and not node.schema_out:  # no output to compare: say where it stopped
+        where = f" in {node.failed_step}" if node.failed_step else ""
+        return (f'<h3>Schema</h3><p class="muted">no output schema: the node failed{_e(where)} before producing '
+                "its output (see the error above)</p>" + '<div class="cols">'
+                + _schema("In (entering the steps)", node.schema_in, {}) + "</div>")
     diff = node.schema_diff
     marks_in = {c: "removed" for c, _ in diff.removed}
     marks_out = {c: "added" for c, _ in diff.added} | {c: "changed" for c, _, _ in diff.type_changed}
@@ -156,14 +162,51 @@ def _sql(statements: Sequence[str]) -> str:
     return f"<h3>SQL ({len(statements)})</h3>{blocks}" if statements else ""
 
 
+def _steps(node: NodeStory) -> str:
+    """Every step that ran (pattern, SQL, transformer, Python function) with its params and SQL; old records
+    without steps show their SQL."""
+    if not node.steps:
+        return _sql(node.sql)
+    rows, blocks = [], []
+    for i, step in enumerate(node.steps, 1):
+        params = step.get("params") or {}
+        shown = json.dumps(params, default=str, ensure_ascii=False, sort_keys=True) if params else "–"
+        rows.append([str(i), _e(step.get("kind")), _e(step.get("name") or "–"), f"<code>{_e(shown)}</code>",
+                     _dur(step.get("duration_s"))])
+        if step.get("sql"):
+            blocks.append(f"<h4>Step {i} SQL</h4><pre>{_e(step['sql'])}</pre>")
+    return (f"<h3>Steps ({len(node.steps)})</h3>" + _table(["#", "Kind", "Name", "Params", "Duration"], rows)
+            + "".join(blocks))
+
+
+def _inputs(node: NodeStory) -> str:
+    """Each input (named inputs, upstream nodes, the node's own read): rows, columns, and how the output's
+    schema differs from it."""
+    names = list(dict.fromkeys([*node.input_schemas, *node.rows_in]))
+    if not names:
+        return ""
+    rows = []
+    for name in names:
+        schema = node.input_schemas.get(name, ())
+        diff = schema_diff(schema, node.schema_out) if schema and node.schema_out else None
+        rows.append([_e(name), _num(node.rows_in.get(name)) if name in node.rows_in else "not counted",
+                     str(len(schema)) if schema else "–",
+                     _diff_text(diff) if diff is not None else '<span class="muted">–</span>'])
+    return "<h3>Inputs</h3>" + _table(["Input", "Rows", "Columns", "Output vs input"], rows)
+
+
 def _validation(node: NodeStory) -> str:
     if not node.validation:
         return ""
     head = ["Test", "Type", "On fail", "Result", "Failed rows", "Message"]
-    rows = [[_e(v["name"]), _e(v["type"]), _e(v["on_fail"]), "passed" if v["passed"] else "<b>failed</b>",
-             _num(v["failed_rows"]), _e(v["message"])] for v in node.validation]
+    kinds = [v["type"] if v.get("stage", "test") in ("test", v["type"]) else f"{v['stage']}: {v['type']}"
+             for v in node.validation]
+    rows = [[_e(v["name"]), _e(kind), _e(v["on_fail"]), "passed" if v["passed"] else "<b>failed</b>",
+             _num(v["failed_rows"]), _e(v["message"])] for v, kind in zip(node.validation, kinds, strict=True)]
     classes = ["" if v["passed"] else "failrow" for v in node.validation]
-    quarantined = f"<p>{_num(node.quarantined_rows)} row(s) quarantined</p>" if node.quarantined_rows else ""
+    quarantined = (f"<p>{_num(node.quarantined_rows)} row(s) quarantined to "
+                   f"<code>{_e(node.quarantine_target or '(no quarantine target)')}</code></p>"
+                   if node.quarantined_rows else "")
     return "<h3>Validation</h3>" + _table(head, rows, classes) + quarantined
 
 
@@ -181,21 +224,38 @@ def _error(node: NodeStory) -> str:
         return ""
     err = node.error
     trace = f'<pre class="err">{_e(err.traceback)}</pre>' if err.traceback else ""
-    return f'<h3>Error</h3><pre class="err">{_e(err.type)}: {_e(err.message)}</pre>{trace}'
+    where = f'<p class="failed-at">failed in {_e(node.failed_step)}</p>' if node.failed_step else ""
+    text = err.message if err.message.startswith(f"{err.type}:") else f"{err.type}: {err.message}"
+    return f'<h3>Error</h3>{where}<pre class="err">{_e(text)}</pre>{trace}'
 
 
 def _facts(node: NodeStory) -> str:
     rows_in = ", ".join(f"{k}: {v:,}" for k, v in node.rows_in.items()) or "–"
     facts = [("Started", _ts(node.started_at)), ("Finished", _ts(node.finished_at)),
-             ("Duration", _dur(node.duration_s)), ("Attempts", node.attempts), ("Rows in", rows_in),
+             ("Duration", _dur(node.duration_s)), ("Attempts", _attempts(node)), ("Rows in", rows_in),
              ("Rows out", _num(node.rows_out)), ("Engine", node.engine)]
     return '<div class="meta">' + "".join(f"<span><b>{_e(k)}:</b> {_e(v)}</span>" for k, v in facts) + "</div>"
 
 
+def _warnings(node: NodeStory) -> str:
+    if not node.warnings:
+        return ""
+    title = "Skipped" if node.status == "skipped" else "Warnings"
+    return f"<h3>{title}</h3><ul>" + "".join(f"<li>{_e(w)}</li>" for w in node.warnings) + "</ul>"
+
+
+def _attempts(node: NodeStory) -> str:
+    if node.attempts == 0:
+        return "0 (not run)"
+    retries = max(node.attempts - 1, 0)
+    budget = f" of {node.max_attempts}" if node.max_attempts and node.max_attempts > 1 else ""
+    return f"{node.attempts}{budget}" + (f" ({retries} retr{'y' if retries == 1 else 'ies'})" if retries else "")
+
+
 def _node_section(node: NodeStory) -> str:
     opened = " open" if node.status == "failed" else ""
-    parts = [_facts(node), _error(node), _schemas(node), _sample(node.sample), _sql(node.sql),
-             _validation(node), _write(node)]
+    parts = [_facts(node), _error(node), _warnings(node), _inputs(node), _steps(node), _schemas(node),
+             _sample(node.sample), _validation(node), _write(node)]
     return (f'<details id="{_anchor(node.node_id)}"{opened}><summary>{_badge(node.status)}{_e(node.node_id)} '
             f'<span class="muted">{_e(node.layer)} · {_dur(node.duration_s)}</span></summary>'
             + "".join(parts) + "</details>")
@@ -207,7 +267,8 @@ def render_page(run: RunStory, nodes: Sequence[NodeStory]) -> str:
     sections = "".join(_node_section(n) for n in nodes)
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>'
-            f"<style>{CSS}</style></head><body>{_header(run)}{_overview(nodes)}<h2>Details</h2>{sections}"
+            f"<style>{CSS}{GRAPH_CSS}</style></head><body>{_header(run)}{render_graph(nodes)}"
+            f"{render_timeline(nodes)}{_overview(nodes)}<h2>Details</h2>{sections}"
             f'<footer class="muted"><p>odibi story · generated {_ts(_now())}</p></footer>'
             f"<script>{JS}</script></body></html>\n")
 

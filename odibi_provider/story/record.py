@@ -6,6 +6,7 @@ results (``TestOutcome``, ``WriteOutcome``, exceptions) are read by attribute, n
 
 from __future__ import annotations
 
+import re
 import traceback as tb
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -60,16 +61,34 @@ def schema_diff(before: Iterable[Sequence[str]], after: Iterable[Sequence[str]])
     )
 
 
+# Column names and values that look like personal data: masked in samples unless the node says otherwise.
+PERSONAL_COLUMN = re.compile(
+    r"e_?mail|phone|mobile|\bfax\b|ssn|social_?security|passport|national_?id|tax_?id|birth|\bdob\b|"
+    r"address|street|postcode|zip_?code|iban|card_?(num|no)|credit_?card|password|secret|"
+    r"(first|last|full|given|family|sur|maiden)_?name", re.I)
+PERSONAL_VALUE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")  # an e-mail address
+
+
 def mask_sample(rows: Iterable[Mapping[str, Any]], sensitive: bool | Iterable[str] | None) -> list[dict[str, Any]]:
     """Copy ``rows`` with sensitive values replaced by ``"***"`` (None stays None).
 
-    ``sensitive`` is True (every column), a list of column names (matched case-insensitively), or
-    False/None/empty (nothing masked).
+    ``sensitive`` is True (every column), a list of column names (matched case-insensitively), False (the
+    node says its sample is safe: nothing masked), or None (not set: columns whose name looks like personal
+    data, and values that look like e-mail addresses, are masked).
     """
+    rows = list(rows)
     if sensitive is True:
         return [{k: None if v is None else MASK for k, v in row.items()} for row in rows]
+    if sensitive is None:
+        names = {k.lower() for row in rows[:1] for k in row if PERSONAL_COLUMN.search(k)}
+        return [{k: MASK if v is not None and (k.lower() in names or _looks_personal(v)) else v
+                 for k, v in row.items()} for row in rows]
     names = {str(c).lower() for c in sensitive} if sensitive else set()
     return [{k: MASK if k.lower() in names and v is not None else v for k, v in row.items()} for row in rows]
+
+
+def _looks_personal(value: Any) -> bool:
+    return isinstance(value, str) and len(value) < 320 and PERSONAL_VALUE.match(value.strip()) is not None
 
 
 def validation_record(outcome: Any) -> dict[str, Any]:
@@ -79,6 +98,8 @@ def validation_record(outcome: Any) -> dict[str, Any]:
     record["passed"] = bool(record["passed"])
     record["failed_rows"] = int(record["failed_rows"] or 0)
     record["message"] = record["message"] or ""
+    if (stage := get("stage")) and stage != "test":  # a contract (on the input) or the quality gate
+        record["stage"] = stage
     return record
 
 
@@ -165,6 +186,10 @@ class NodeStory:
     error: ErrorRecord | None = None
     retryable: bool | None = None
     story_path: str | None = None
+    upstream: tuple[str, ...] = ()  # the node ids this node ran after (the run graph's edges)
+    level: int | None = None  # the node's depth in the plan (the graph's column); None in old records
+    max_attempts: int | None = None  # 1 + the node's retries; None when not known (old records)
+    failed_step: str | None = None  # where a failed node stopped: "step 2 (function clean)", "read"...
 
     def __post_init__(self) -> None:
         _check(self.status, NODE_STATUSES, "node status")
@@ -182,6 +207,7 @@ class NodeStory:
             "write": WriteRecord.coerce(self.write),
             "error": ErrorRecord.coerce(self.error),
             "story_path": None if self.story_path is None else str(self.story_path),
+            "upstream": tuple(str(u) for u in self.upstream),
         }
         for name, value in normalised.items():
             object.__setattr__(self, name, value)
@@ -203,6 +229,7 @@ class NodeStory:
             input_schemas={k: [list(c) for c in v] for k, v in self.input_schemas.items()},
             steps=[dict(step) for step in self.steps],
             sample=[dict(r) for r in self.sample], sql=list(self.sql), warnings=list(self.warnings),
+            upstream=list(self.upstream),
             validation=[dict(v) for v in self.validation],
             write=self.write.to_dict() if self.write else None, error=self.error.to_dict() if self.error else None,
         )
@@ -216,13 +243,18 @@ class NodeStory:
 
 @dataclass(frozen=True, slots=True)
 class NodeSummary:
-    """One node's line in the run summary."""
+    """One node's line in the run summary: with its start and upstream nodes, the run's timeline and graph."""
 
     node_id: str
     status: str
     duration_s: float | None = None
     pipeline: str | None = None
     layer: str | None = None
+    started_at: float | None = None  # None in summaries written before it was recorded
+    upstream: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "upstream", tuple(str(u) for u in self.upstream))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -238,6 +270,8 @@ class RunStory:
     failed: int = 0
     skipped: int = 0
     nodes: tuple[NodeSummary, ...] = ()
+    version: str | None = None  # the project's version
+    environment: str | None = None  # the project's system.environment tag
 
     def __post_init__(self) -> None:
         _check(self.status, RUN_STATUSES, "run status")
@@ -261,12 +295,14 @@ class RunStory:
             status="failed" if "failed" in statuses else "success",
             completed=sum(s in ("success", "warning") for s in statuses),
             failed=statuses.count("failed"), skipped=statuses.count("skipped"),
-            nodes=tuple(NodeSummary(s.node_id, s.status, s.duration_s, s.pipeline, s.layer) for s in stories),
+            nodes=tuple(NodeSummary(s.node_id, s.status, s.duration_s, s.pipeline, s.layer, s.started_at, s.upstream)
+                        for s in stories),
         )
 
     def to_dict(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
-        out["nodes"] = [{f.name: getattr(n, f.name) for f in fields(n)} for n in self.nodes]
+        out["nodes"] = [{f.name: list(v) if isinstance(v := getattr(n, f.name), tuple) else v for f in fields(n)}
+                        for n in self.nodes]
         out["duration_s"] = self.duration_s
         return out
 

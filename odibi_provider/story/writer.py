@@ -31,10 +31,12 @@ class StoryWriter:
     """Write node fragments and the run summary of one run under ``root``; safe to share across threads."""
 
     def __init__(self, root: str | Path | Store, run_id: str, *, project: str = "",
-                 started_at: float | None = None) -> None:
+                 started_at: float | None = None, version: str | None = None,
+                 environment: str | None = None) -> None:
         self.store = as_store(root)
         self.run_id = run_id
         self.project = project
+        self.version, self.environment = version, environment  # shown in the run summary
         self.started_at = time.time() if started_at is None else started_at
         self._lock = threading.Lock()
         self._nodes: dict[str, NodeStory] = {}
@@ -69,20 +71,33 @@ class StoryWriter:
         with self._lock:
             return self.run_store.child(RUN_FILE).write_json(run.to_dict())
 
-    def finish(self, *, finished_at: float | None = None) -> RunStory:
+    def finish(self, *, finished_at: float | None = None, running: bool = False) -> RunStory:
         """Summarise the run into ``run.json`` and return the summary: the fragments this writer wrote (in
         write order), or, when it wrote none (each node recorded by its own writer or process), every
-        fragment in the run folder (in start order)."""
+        fragment in the run folder (in start order). ``running``: a host's run that goes on (status
+        ``running``, no finish time)."""
         with self._lock:
             nodes = list(self._nodes.values())
         started = self.started_at
         if not nodes:
-            nodes = _fragments(self.run_store)
+            nodes = fragments(self.run_store)
             started = min([started, *(n.started_at for n in nodes)])
-        run = RunStory.from_nodes(nodes, run_id=self.run_id, project=self.project or _project(nodes),
-                                  started_at=started, finished_at=finished_at or time.time())
+        run = replace(RunStory.from_nodes(nodes, run_id=self.run_id, project=self.project or _project(nodes),
+                                          started_at=started, finished_at=finished_at or time.time()),
+                      version=self.version, environment=self.environment)
+        if running:
+            run = replace(run, status="running", finished_at=None)
         self.write_run(run)
         return run
+
+
+def record_attempt(path: str | Path | Store, attempt: int) -> NodeStory:
+    """Set a node fragment's ``attempts`` to the host's try number (Dagster and Airflow own retries, so the
+    runner saw one attempt); return the updated record."""
+    store = as_store(path)
+    story = replace(load_node(store), attempts=attempt)
+    store.write_json(story.to_dict())
+    return story
 
 
 def _project(nodes: list[NodeStory]) -> str:
@@ -94,7 +109,8 @@ def load_node(path: str | Path | Store) -> NodeStory:
     return NodeStory.from_dict(as_store(path).read_json())
 
 
-def _fragments(run: Store) -> list[NodeStory]:
+def fragments(run: Store) -> list[NodeStory]:
+    """Every node fragment of a run folder, in start order."""
     stories = [load_node(fragment) for fragment in run.child(NODES_DIR).glob("*.json")]
     stories.sort(key=lambda s: (s.started_at, s.node_id))
     return stories
@@ -107,7 +123,7 @@ def load_run(run_dir: str | Path | Store) -> tuple[RunStory, list[NodeStory]]:
     node ran in its own host process) follow in start order; a missing summary is rebuilt from them.
     """
     run_store = as_store(run_dir)
-    stories = _fragments(run_store)
+    stories = fragments(run_store)
     try:
         data = run_store.child(RUN_FILE).read_json()
     except FileNotFoundError:

@@ -33,7 +33,7 @@ def test_dag_folder_parses_without_errors_and_without_engines(airflow_db):
     result = _parse()
     assert result["errors"] == {}
     assert set(result["dags"]) == {"retail_bronze", "retail_silver", "retail_gold", "retail_hand_written"}
-    assert result["dags"]["retail_silver"] == ["silver.customers", "silver.orders", "silver.products"]
+    assert result["dags"]["retail_silver"] == ["customers", "orders", "products"]
     assert result["heavy"] == [], "parsing a DAG file must not import an engine"
 
 

@@ -35,7 +35,7 @@ def test_entry_point_registers_with_the_providers_manager():
 
 
 def test_operator_templates_vars_and_rejects_a_bad_node_id():
-    assert set(OdibiNodeOperator.template_fields) == {"env", "vars", "partition_key"}
+    assert set(OdibiNodeOperator.template_fields) == {"env", "vars", "partition_key", "odibi_definition"}
     assert isinstance(OdibiNodeOperator.operator_extra_links[0], OdibiStoryLink)
     with pytest.raises(ValueError, match="node_id must be 'pipeline.node'"):
         OdibiNodeOperator(task_id="x", project_path="/p", node_id="orders")

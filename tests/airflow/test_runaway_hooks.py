@@ -26,8 +26,8 @@ def test_tasks_succeed_when_hooks_hang_or_exit(airflow_db, tmp_path, monkeypatch
     assert elapsed < 60, "the tasks waited for the hook"
     assert run_state(dag_run) == "success"
     assert {task: state for task, (state, _) in task_states(dag_run).items()} == {
-        "silver.load": "success", "silver.total": "success"}
-    assert xcoms(dag_run)[("silver.total", "return_value")]["rows_written"] == 1
+        "load": "success", "total": "success"}
+    assert xcoms(dag_run)[("total", "return_value")]["rows_written"] == 1
     assert (root / "out" / "total.csv").read_text().split() == ["total", "6"]
     assert runaway.completed() == ["p.load", "p.total"]
     text = log.read_text(encoding="utf-8")

@@ -91,28 +91,28 @@ def checks_run(airflow_db, tmp_path_factory):
 
 def test_a_task_that_fails_once_succeeds_on_its_retry(checks_run):
     dag, dag_run, _, _, _ = checks_run
-    assert dag.task_dict["silver.load"].retries == 2
-    assert task_states(dag_run)["silver.load"] == ("success", 2), "Airflow retried; the runner did not"
+    assert dag.task_dict["load"].retries == 2
+    assert task_states(dag_run)["load"] == ("success", 2), "Airflow retried; the runner did not"
 
 
 def test_a_fail_validation_fails_the_task_without_retries(checks_run):
     _, dag_run, _, log, _ = checks_run
     states = task_states(dag_run)
-    assert states["silver.strict"] == ("failed", 1)
+    assert states["strict"] == ("failed", 1)
     assert "AirflowFailException" in log and "validation failed: accepted_values_n" in log
-    assert states["silver.after"][0] == "upstream_failed"
+    assert states["after"][0] == "upstream_failed"
     assert run_state(dag_run) == "failed"
 
 
 def test_a_deterministic_failure_is_not_retried(checks_run):
     _, dag_run, _, log, _ = checks_run
-    assert task_states(dag_run)["silver.typo"] == ("failed", 1), "an unknown column fails the same way on retry"
+    assert task_states(dag_run)["typo"] == ("failed", 1), "an unknown column fails the same way on retry"
     assert "failed (will fail again on retry: not retried)" in log and "no_such_column" in log
 
 
 def test_on_error_ignore_skips_instead_of_failing(checks_run):
     _, dag_run, _, _, _ = checks_run
-    assert task_states(dag_run)["silver.optional"][0] == "skipped"
+    assert task_states(dag_run)["optional"][0] == "skipped"
 
 
 def test_warn_logs_the_story_path_is_logged_and_vars_take_the_logical_date(checks_run):
@@ -127,7 +127,7 @@ def test_warn_logs_the_story_path_is_logged_and_vars_take_the_logical_date(check
 
 def test_a_node_without_write_hands_over_through_the_runs_intermediate(checks_run):
     _, dag_run, root, _, _ = checks_run
-    assert task_states(dag_run)["silver.total"][0] == "success"
+    assert task_states(dag_run)["total"][0] == "success"
     assert (root / "out" / "total.csv").read_text().split() == ["total", "20"]
     assert len(list((root / "out" / "_system" / "intermediate").glob("*/p.doubled.parquet"))) == 1
 
@@ -180,7 +180,7 @@ def test_airflow_connection_credentials_are_used_masked_and_kept_out_of_xcom(air
     monkeypatch.setenv("LEAKED_BY_USER_CODE", SECRET)
     with task_log(tmp_path / "task.log") as path:
         dag_run = register(build_dag(tmp_path, "load")).test()
-    assert task_states(dag_run)["load.numbers"][0] == "success"
+    assert task_states(dag_run)["numbers"][0] == "success"
     with sqlite3.connect(database) as con:
         assert con.execute("SELECT count(*) FROM numbers").fetchone() == (2,), "the path came from Airflow"
     log = path.read_text(encoding="utf-8")

@@ -90,7 +90,7 @@ def test_own_schedule_wins_over_assets(plan):
 def test_ids_groups_dependencies_tags_owner(plan):
     spec = dag_spec(plan, "clean")
     assert spec.dag_id == "shop_clean"
-    assert spec.groups[0][0] == "silver" and {t.group_id for t in spec.tasks} == {"silver"}
+    assert spec.groups == () and {t.group_id for t in spec.tasks} == {None}  # one layer: no group of one
     assert {t.node_id: t.upstream for t in spec.tasks} == {
         "clean.orders": (), "clean.check": ("clean.orders",), "clean.summary": ("clean.orders",)}
     assert spec.tags == ("odibi", "shop", "silver", "finance")

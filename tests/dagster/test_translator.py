@@ -87,7 +87,7 @@ def test_kinds_owners_tags_code_version_and_metadata(shapes, args_by_node):
     plan = load_plan(shapes)
     combined, orders = args_by_node["marts.combined"].spec, args_by_node["sales.orders"].spec
     assert combined.kinds == {"duckdb", "postgres"}
-    assert args_by_node["crm.orders"].spec.kinds == {"duckdb", "delta"}
+    assert args_by_node["crm.orders"].spec.kinds == {"duckdb", "deltalake"}  # Dagster's kind (its icon)
     assert orders.kinds == {"duckdb", "parquet"}
     assert combined.owners == ["team:analytics"] and orders.owners == ["team:Data_Team"]
     assert {"pii", "partition_daily_2026-01-01"} <= set(orders.tags)
@@ -191,3 +191,51 @@ def test_an_invalid_cron_names_its_pipeline(make_project):
         """)
     with pytest.raises(OdibiError, match="pipeline 'p': schedule 'every day' is not a valid cron"):
         build_definitions(project)
+
+
+def test_assets_link_to_the_node_in_the_project_yaml(make_project):
+    project = make_project("""
+        project: refs
+        connections: {raw: {type: local, base_path: data}, lake: {type: local, base_path: lake}}
+        pipelines:
+          - pipeline: silver
+            nodes:
+              - name: first
+                read: {connection: raw, format: csv, path: a.csv}
+              - name: second
+                depends_on: [first]
+                write: {connection: lake, format: delta, path: second}
+        """)
+    from odibi_provider.dagster.assets import build_odibi_asset_args
+    from odibi_provider.plan.cache import load_plan
+
+    specs = {a.node_id: a.spec for a in build_odibi_asset_args(load_plan(project))}
+    (ref,) = specs["silver.second"].metadata["dagster/code_references"].code_references
+    assert (Path(ref.file_path), ref.line_number) == (project.resolve(), 9)
+    assert specs["silver.second"].kinds == {"duckdb", "deltalake"}
+
+
+def test_check_names_are_readable_and_unique(make_project):
+    project = make_project("""
+        project: names
+        connections: {raw: {type: local, base_path: data}}
+        pipelines:
+          - pipeline: silver
+            nodes:
+              - name: orders
+                read: {connection: raw, format: csv, path: a.csv}
+                validation:
+                  tests:
+                    - {type: not_null, columns: [order_id, customer_id, quantity, order_ts]}
+                    - {type: unique, columns: [order_id, line]}
+                    - {type: row_count, min: 1}
+                    - {type: row_count, max: 1000}
+                    - {type: accepted_values, column: status, values: [a, b]}
+        """)
+    from odibi_provider.dagster.assets import build_odibi_asset_args
+    from odibi_provider.plan.cache import load_plan
+
+    (args,) = build_odibi_asset_args(load_plan(project))
+    assert [spec.name for spec in args.check_specs] == [
+        "not_null_order_id_and_3_more", "unique_order_id_line", "row_count", "row_count_2",
+        "accepted_values_status"]

@@ -86,7 +86,7 @@ def test_page_is_well_formed_with_the_expected_outline(page: str) -> None:
     checker.feed(page)
     assert checker.errors == [] and checker.stack == []
     assert page.startswith("<!DOCTYPE html>") and page.count("<style>") == 1 and page.count("<script>") == 1
-    assert checker.h2 == ["Nodes", "Details"]
+    assert checker.h2 == ["Graph", "Timeline", "Nodes", "Details"]
     assert page.count("<details") == 3
     overview = page[page.index("<h2>Nodes</h2>"):page.index("<h2>Details</h2>")]
     assert overview.count("<tr>") == 4  # header + one row per node

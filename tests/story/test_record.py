@@ -55,13 +55,22 @@ ROWS = [{"id": 1, "Email": "ann@example.org", "ssn": None}, {"id": 2, "Email": N
                  id="named column, any case"),
     pytest.param(("ssn", "missing"), [{"id": 1, "Email": "ann@example.org", "ssn": None},
                                       {"id": 2, "Email": None, "ssn": "***"}], id="tuple with an unknown name"),
-    pytest.param(False, ROWS, id="nothing"),
-    pytest.param(None, ROWS, id="none"),
+    pytest.param(False, ROWS, id="marked safe: nothing"),
+    pytest.param(None, [{"id": 1, "Email": "***", "ssn": None}, {"id": 2, "Email": None, "ssn": "***"}],
+                 id="unset: personal-looking columns"),
 ])
 def test_mask_sample(sensitive: Any, expected: list) -> None:
     original = json.dumps(ROWS)
     assert mask_sample(ROWS, sensitive) == expected
     assert json.dumps(ROWS) == original  # the input is not modified
+
+
+def test_unset_sensitivity_masks_email_values_in_any_column() -> None:
+    rows = [{"contact": "ann@example.org", "note": "call back", "customer_name": "Ann Lee", "amount": 3}]
+    assert mask_sample(rows, None) == [{"contact": "***", "note": "call back", "customer_name": "Ann Lee",
+                                        "amount": 3}]
+    assert mask_sample([{"first_name": "Ann", "zip_code": "12345", "phone_number": "555"}], None) == [
+        {"first_name": "***", "zip_code": "***", "phone_number": "***"}]
 
 
 def full_story() -> NodeStory:

@@ -13,7 +13,7 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ...errors import ExecutionError
 from .._af import sdk
@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from airflow.sdk import Context
 
     from ...hooks.manager import HookManager
-    from ...plan.model import PlanNode
+    from ...plan.model import Plan, PlanNode
     from ...runner import NodeResult, RunContext
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -38,39 +38,23 @@ def odibi_run_id(dag_id: str, run_id: str) -> str:
     return f"{_UNSAFE.sub('-', raw).strip('-')[:100]}-{digest}"
 
 
-class OdibiNodeOperator(sdk.BaseOperator):
-    """Run one node (never its ancestors) of the odibi project at ``project_path``.
+class OdibiOperatorBase(sdk.BaseOperator):
+    """What the node and pipeline operators share: where the project is, how to run it, how to report it."""
 
-    :param project_path: the project folder or its ``odibi.yaml``.
-    :param node_id: ``pipeline.node``.
-    :param env: the project environment (``environments:`` overlay) to run with.
-    :param vars: ``${vars.x}`` overrides; templated, e.g. ``{"day": "{{ ds }}"}``.
-    :param partition_key: names this run's writes (idempotent appends per partition); templated,
-        defaults to the DAG run's partition key.
-    :param hooks: a :class:`~odibi_provider.hooks.HookManager` whose hooks fire for this node.
-    :param story_base_url: serve stories from here (default: ``[odibi] story_base_url``, else ``file://``).
-    :param render_story: re-render the run's HTML story after the node.
-
-    Returns (to XCom) only small metadata: status, rows, URI, location, story path, test outcomes.
-    A ``fail`` validation fails the task without retries; ``warn`` logs; ``quarantine`` writes the
-    quarantine dataset. A node with ``on_error: ignore`` that fails is skipped instead of failed.
-    """
-
-    template_fields: Sequence[str] = ("env", "vars", "partition_key")
-    template_fields_renderers: ClassVar[dict[str, str]] = {"vars": "json"}
+    template_fields: Sequence[str] = ("env", "vars", "partition_key", "odibi_definition")
+    template_fields_renderers: ClassVar[dict[str, str]] = {"vars": "json", "odibi_definition": "sql"}
     operator_extra_links = (OdibiStoryLink(),)
     shallow_copy_attrs: Sequence[str] = ("hooks",)
     ui_color = "#dcebd5"
 
-    def __init__(self, *, project_path: str | os.PathLike[str], node_id: str, env: str | None = None,
+    def __init__(self, *, project_path: str | os.PathLike[str], env: str | None = None,
                  vars: Mapping[str, Any] | None = None, partition_key: str | None = None,
                  hooks: HookManager | None = None, story_base_url: str | None = None, render_story: bool = True,
-                 task_id: str | None = None, **kwargs: Any) -> None:
-        if not isinstance(node_id, str) or node_id.count(".") != 1:
-            raise ValueError(BAD_NODE_ID.format(node_id=node_id, path=project_path))
-        super().__init__(task_id=task_id or node_id, **kwargs)
+                 odibi_definition: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # what the task runs (SQL, steps, tests, write), shown under Rendered Templates; raw: never Jinja
+        self.odibi_definition = f"{{% raw %}}{odibi_definition}{{% endraw %}}" if odibi_definition else ""
         self.project_path = os.fspath(project_path)
-        self.odibi_node_id = node_id
         self.env = env
         self.vars = dict(vars) if vars else None
         self.partition_key = partition_key
@@ -79,24 +63,39 @@ class OdibiNodeOperator(sdk.BaseOperator):
         self.render_story = render_story
         self.story_url: str | None = None
 
-    def execute(self, context: Context) -> dict[str, Any]:
+    def _run_context(self, context: Context, plan: Any, nodes: Sequence[PlanNode],
+                     retries: Literal["local", "host"]) -> RunContext:
+        """The odibi RunContext of this task: the DAG run's odibi run id, Airflow connections for ``nodes``."""
         from ...hooks.manager import HookManager
-        from ...plan.cache import load_plan
-        from ...runner import RunContext, run_node
+        from ...runner import RunContext
         from ..connections import environment_for
 
-        plan = load_plan(self.project_path, env=self.env, vars=self.vars or None)
-        node = plan.node(self.odibi_node_id)
         ti = context["ti"]
-        ctx = RunContext(plan=plan, run_id=odibi_run_id(ti.dag_id, ti.run_id), hooks=self.hooks or HookManager(),
-                         retries="host", partition_key=self.partition_key or context.get("partition_key"),
-                         environment=environment_for(plan, node))
-        self.log.info("odibi run %s: node %s (%s layer, engine %s)", ctx.run_id, node.id, node.layer, node.engine)
-        result = run_node(plan, node.id, ctx)
-        self.story_url = self._publish_story(ctx, result)
-        self._log_result(result)
-        _raise_for(result, node)
-        return result.metadata()
+        return RunContext(plan=plan, run_id=odibi_run_id(ti.dag_id, ti.run_id), hooks=self.hooks or HookManager(),
+                          retries=retries, partition_key=self.partition_key or context.get("partition_key"),
+                          environment=environment_for(plan, nodes))
+
+    def _outlet_extras(self, context: Context, plan: Plan, results: Sequence[NodeResult]) -> None:
+        """Rows, status (``warning`` too), quarantined rows and story link of each written dataset on its outlet
+        Asset event (what the Assets view and downstream DAGs see)."""
+        from ..assets import asset
+
+        events = context.get("outlet_events")
+        if events is None:
+            return
+        for result in results:
+            node = plan.node(result.node_id)
+            dataset = plan.dataset(node.dataset) if node.dataset else None
+            if dataset is None or not result.ok:
+                continue
+            events[asset(dataset.uri)].extra = {
+                "odibi_node": result.node_id, "status": result.status, "rows": result.rows_written,
+                "quarantined_rows": result.quarantined_rows, "story": self._story_link_of(result)}
+
+    def _story_link_of(self, result: NodeResult) -> str:
+        """The task's story link, pointed at ``result``'s section (a pipeline task writes many datasets)."""
+        link, anchored, _ = (self.story_url or "").partition("#node-")
+        return f"{link}#node-{_ANCHOR.sub('_', result.node_id)}" if anchored else link
 
     def _log_result(self, result: NodeResult) -> None:
         from ...runner.views import log_lines
@@ -111,8 +110,20 @@ class OdibiNodeOperator(sdk.BaseOperator):
         if not result.story_path:
             return None
         from ...store import Store, StoreError
+        from ..story_roots import plugin_base_url, remember_story_root
 
         target, anchor = Store.locate(result.story_path), ""  # local, or in a remote story store
+        try:
+            from ...runner.story_io import settle_story
+            from ...story.writer import record_attempt
+
+            try_number = int(sdk.get_current_context()["ti"].try_number or 1)
+            if ctx.retries == "host":  # Airflow owns the retries: its try is the node's attempt
+                record_attempt(target, try_number)
+            retry_pending = result.status == "failed" and bool(result.retryable) and try_number <= (self.retries or 0)
+            settle_story(ctx, _run_nodes(self, ctx.plan), running=retry_pending)  # the header: final or running
+        except Exception as exc:  # noqa: BLE001 - the story never fails the task
+            self.log.warning("could not summarise the run story: %s", exc)
         if self.render_story:
             try:
                 from ...story.html import render_run_index
@@ -122,6 +133,8 @@ class OdibiNodeOperator(sdk.BaseOperator):
             except Exception as exc:  # noqa: BLE001 - the story never fails the task
                 self.log.warning("could not render the run story: %s", exc)
         base = self.story_base_url or _configured_story_base_url()
+        if not base and remember_story_root(ctx.plan.project, ctx.story_store.uri):
+            base = plugin_base_url(ctx.plan.project)  # served by the odibi plugin on the api-server
         if not base:
             return (Path(target.uri).resolve().as_uri() if target.is_local else target.url) + anchor
         try:
@@ -129,6 +142,82 @@ class OdibiNodeOperator(sdk.BaseOperator):
         except StoreError:
             relative = target.name
         return f"{base.rstrip('/')}/{relative}{anchor}"
+
+
+def _run_nodes(task: OdibiOperatorBase, plan: Plan) -> list[str]:
+    """The odibi nodes of ``task``'s DAG: what its run runs (the story's header counts them)."""
+    from ..translator import pipeline_of
+
+    nodes: list[str] = []
+    for other in task.dag.tasks if task.has_dag() else [task]:
+        if isinstance(other, OdibiNodeOperator):
+            nodes.append(other.odibi_node_id)
+        elif isinstance(other, OdibiOperatorBase) and isinstance(getattr(other, "pipeline", None), str):
+            nodes.extend(pipeline_of(plan, other.pipeline).nodes)  # type: ignore[attr-defined]
+    return nodes
+
+
+class OdibiNodeOperator(OdibiOperatorBase):
+    """Run one node (never its ancestors) of the odibi project at ``project_path``.
+
+    :param project_path: the project folder or its ``odibi.yaml``.
+    :param node_id: ``pipeline.node``.
+    :param env: the project environment (``environments:`` overlay) to run with.
+    :param vars: ``${vars.x}`` overrides; templated, e.g. ``{"day": "{{ ds }}"}``.
+    :param partition_key: names this run's writes (idempotent appends per partition); templated,
+        defaults to the DAG run's partition key.
+    :param hooks: a :class:`~odibi_provider.hooks.HookManager` whose hooks fire for this node.
+    :param story_base_url: serve stories from here (default: ``[odibi] story_base_url``, else the odibi
+        plugin's ``/odibi/stories/{project}`` on the api-server).
+    :param render_story: re-render the run's HTML story after the node.
+
+    Returns (to XCom) only small metadata: status, rows, URI, location, story path, test outcomes.
+    A ``fail`` validation fails the task without retries; ``warn`` logs; ``quarantine`` writes the
+    quarantine dataset. A node with ``on_error: ignore`` that fails is skipped instead of failed.
+    """
+
+    def __init__(self, *, project_path: str | os.PathLike[str], node_id: str, task_id: str | None = None,
+                 **kwargs: Any) -> None:
+        if not isinstance(node_id, str) or node_id.count(".") != 1:
+            raise ValueError(BAD_NODE_ID.format(node_id=node_id, path=project_path))
+        super().__init__(project_path=project_path, task_id=task_id or node_id, **kwargs)
+        self.odibi_node_id = node_id
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from ...plan.cache import load_plan
+        from ...runner import run_node
+
+        plan = load_plan(self.project_path, env=self.env, vars=self.vars or None)
+        node = plan.node(self.odibi_node_id)
+        ctx = self._run_context(context, plan, [node], retries="host")
+        self.log.info("odibi run %s: node %s (%s layer, engine %s)", ctx.run_id, node.id, node.layer, node.engine)
+        result = run_node(plan, node.id, ctx)
+        self._odibi_lineage = (plan, ctx.run_id, result)  # for get_openlineage_facets_on_complete/_on_failure
+        self.story_url = self._publish_story(ctx, result)
+        self._log_result(result)
+        self._outlet_extras(context, plan, [result])
+        _raise_for(result, node)
+        return result.metadata()
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        """Airflow's OpenLineage provider calls this after ``execute``: the node's datasets (named as its
+        Assets are), schema and row count, SQL and parent run; None when the node did not run here."""
+        return self._openlineage_facets()
+
+    def get_openlineage_facets_on_failure(self, task_instance: Any) -> Any:
+        """As :meth:`get_openlineage_facets_on_complete`, with the node's error as the run's error facet."""
+        return self._openlineage_facets()
+
+    def _openlineage_facets(self) -> Any:
+        ran = getattr(self, "_odibi_lineage", None)
+        if ran is None:
+            return None
+        from ...lineage.operator import operator_lineage
+
+        plan, run_id, result = ran
+        rows = result.rows_written if result.rows_written is not None else result.rows_out
+        return operator_lineage(plan, result.node_id, run_id=run_id, schema=result.schema_out or None,
+                                rows=None if result.error else rows, error=result.error)
 
 
 def _raise_for(result: NodeResult, node: PlanNode) -> None:
