@@ -7,6 +7,7 @@ parent can read that child's own peak memory (``os.wait4``).
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import textwrap
 from functools import partial
@@ -72,16 +73,18 @@ def run_airflow(data: Path, out: Path, granularity: str = "node") -> None:
     import tempfile
 
     home = Path(tempfile.mkdtemp(prefix="odibi-bench-airflow-"))
-    os.environ.update({"AIRFLOW_HOME": str(home), "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-                       "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-                       "AIRFLOW__CORE__DAGS_FOLDER": str(home)})
+    template = os.environ.get("ODIBI_BENCH_AIRFLOW_DB")  # a migrated metadata DB: a deployment migrates once
+    if template:
+        shutil.copy(template, home / "airflow.db")
+    airflow_env(home)
     from airflow.dag_processing.bundles.manager import DagBundlesManager
     from airflow.dag_processing.dagbag import DagBag, sync_bag_to_db
     from airflow.utils import db
 
     from odibi_provider.airflow import build_dags
 
-    db.initdb()
+    if not template:
+        db.initdb()
     DagBundlesManager().sync_bundles_to_db()
     dags = build_dags(_write_project(data, out), granularity=granularity)
     bag = DagBag(dag_folder=str(home), collect_dags=False)
@@ -92,6 +95,21 @@ def run_airflow(data: Path, out: Path, granularity: str = "node") -> None:
         run = dags[f"tpch_{pipeline}"].test()
         if str(getattr(run.state, "value", run.state)) != "success":
             raise SystemExit(f"airflow {pipeline} run failed")
+
+
+def airflow_env(home: Path) -> None:
+    """Point Airflow at ``home`` (SQLite metadata DB, no examples); before Airflow is imported."""
+    os.environ.update({"AIRFLOW_HOME": str(home), "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+                       "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+                       "AIRFLOW__CORE__DAGS_FOLDER": str(home)})
+
+
+def migrate_airflow_db(home: Path) -> None:
+    """Create the metadata DB the Airflow variants copy (``python -m benchmarks.tpch_variants migrate - HOME``)."""
+    airflow_env(home)
+    from airflow.utils import db
+
+    db.initdb()
 
 
 def run_duckdb(data: Path, out: Path) -> None:
@@ -120,7 +138,8 @@ def run_pandas(data: Path, out: Path) -> None:
 
 VARIANTS = {"odibi": run_odibi, "duckdb": run_duckdb, "pandas": run_pandas, "dagster": run_dagster,
             "airflow": run_airflow, "dagster-pipeline": partial(run_dagster, granularity="pipeline"),
-            "airflow-pipeline": partial(run_airflow, granularity="pipeline")}
+            "airflow-pipeline": partial(run_airflow, granularity="pipeline"),
+            "migrate": lambda _data, home: migrate_airflow_db(home)}
 
 if __name__ == "__main__":
     VARIANTS[sys.argv[1]](Path(sys.argv[2]), Path(sys.argv[3]))

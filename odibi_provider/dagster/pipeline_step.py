@@ -32,7 +32,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from .assets import OdibiAssetArgs
     from .resources import OdibiResource
 
-STEP_WORKERS = 4  # nodes of one pipeline step running at once (they share the step's process)
 _END = object()
 
 
@@ -112,7 +111,7 @@ def _stream(ctx: Any, node_ids: list[str]) -> Iterator[NodeResult]:
 
     def run() -> None:
         try:
-            run_selection(ctx, node_ids, workers=STEP_WORKERS, progress=progress)
+            run_selection(ctx, node_ids, progress=progress)  # workers: the project's, else one per core
             finished.put(_END)
         except BaseException as exc:  # noqa: BLE001 - re-raised on the step's thread
             finished.put(exc)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
-DEFAULT_WORKERS = 4
+# nodes at once when nothing says: one per core up to 4 (each engine query already uses every core, so more
+# nodes than cores only contend for them and add memory)
+DEFAULT_WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 
 def duckdb_settings(performance: Mapping[str, Any]) -> dict[str, Any]:
@@ -14,6 +17,6 @@ def duckdb_settings(performance: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def workers(performance: Mapping[str, Any], given: int | None) -> int:
-    """Nodes run at once: the caller's ``workers``, else ``performance.max_workers``, else 4."""
+    """Nodes run at once: the caller's ``workers``, else ``performance.max_workers``, else one per core (<= 4)."""
     chosen = given if given is not None else performance.get("max_workers", DEFAULT_WORKERS)
     return max(1, int(chosen))

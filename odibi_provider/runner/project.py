@@ -85,7 +85,8 @@ def run_project(path: ProjectSource | Plan, env: str | None = None, *, select: s
     return run
 
 
-def run_selection(ctx: RunContext, node_ids: Iterable[str], *, workers: int = 4, progress: Progress | None = None,
+def run_selection(ctx: RunContext, node_ids: Iterable[str], *, workers: int | None = None,
+                  progress: Progress | None = None,
                   stop_on_failure: bool = False) -> list[NodeResult]:
     """Run ``node_ids`` of ``ctx.plan`` under ``ctx.run_id`` as one batch: a host's pipeline step.
 
@@ -100,7 +101,8 @@ def run_selection(ctx: RunContext, node_ids: Iterable[str], *, workers: int = 4,
     wanted = [n for n in select_nodes(ctx.plan, list(node_ids)) if n not in done]
     recorder = RunRecorder(ctx.system_store, run_id=ctx.run_id, project=ctx.plan.project, selected=wanted,
                            track_last=False)
-    scheduler = _Scheduler(ctx, wanted, max(1, workers), progress, recorder.node, fail_fast=stop_on_failure)
+    scheduler = _Scheduler(ctx, wanted, performance.workers(ctx.plan.performance, workers), progress, recorder.node,
+                           fail_fast=stop_on_failure)
     return scheduler.run()
 
 

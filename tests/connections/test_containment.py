@@ -105,7 +105,7 @@ def test_reads_writes_and_quarantine_through_a_symlink_are_refused_at_run_time(m
     project = _leaky_project(make_project, outside)
     plan = compile_project(project)
     _link(project, outside)  # the symlinks appear after the plan was compiled (a cached plan)
-    run = run_project(plan)
+    run = run_project(plan, workers=4)  # all four leaks run at once (a fail_fast failure stops nothing already started)
     for node in ("leak_read", "leak_glob", "escape_write", "escape_quarantine"):
         error = _error(run, node)
         assert "leads through a symlink" in error and "outside the connection's base_path" in error

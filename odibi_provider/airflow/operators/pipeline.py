@@ -22,7 +22,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from ...plan.model import Plan
     from ...runner import NodeResult
 
-STEP_WORKERS = 4
 
 
 class OdibiPipelineOperator(OdibiOperatorBase):
@@ -30,7 +29,8 @@ class OdibiPipelineOperator(OdibiOperatorBase):
 
     Takes the arguments of :class:`~odibi_provider.airflow.operators.node.OdibiNodeOperator` (``env``,
     ``vars``, ``partition_key``, ``hooks``, ``story_base_url``...) with ``pipeline`` instead of ``node_id``.
-    ``workers`` bounds the nodes running at once. Returns (to XCom) each node's small metadata by node id.
+    ``workers`` bounds the nodes running at once (default: the project's ``performance.max_workers``, else one
+    per core up to 4). Returns (to XCom) each node's small metadata by node id.
     The task fails when a node failed, without retries when every failure was deterministic (a ``fail``
     validation, bad SQL...); a node with ``on_error: ignore`` that fails does not fail the task.
     """
@@ -39,7 +39,7 @@ class OdibiPipelineOperator(OdibiOperatorBase):
     ui_color = "#c9e2bd"
 
     def __init__(self, *, project_path: str | os.PathLike[str], pipeline: str, select: str | None = None,
-                 workers: int = STEP_WORKERS, task_id: str | None = None, **kwargs: Any) -> None:
+                 workers: int | None = None, task_id: str | None = None, **kwargs: Any) -> None:
         super().__init__(project_path=project_path, task_id=task_id or pipeline, **kwargs)
         self.pipeline = pipeline
         self.select = select
@@ -47,6 +47,7 @@ class OdibiPipelineOperator(OdibiOperatorBase):
 
     def execute(self, context: Context) -> dict[str, Any]:
         from ...plan.cache import load_plan
+        from ...runner import performance
         from ...runner.project import run_selection
         from ...runner.selection import select_nodes
         from ..translator import pipeline_of
@@ -57,7 +58,7 @@ class OdibiPipelineOperator(OdibiOperatorBase):
         nodes = [plan.node(n) for n in chosen]
         ctx = self._run_context(context, plan, nodes, retries="local")
         self.log.info("odibi run %s: pipeline %s, %d node(s), %d worker(s)", ctx.run_id, self.pipeline,
-                      len(nodes), self.workers)
+                      len(nodes), performance.workers(plan.performance, self.workers))
 
         def progress(_node: str, state: str, result: NodeResult | None) -> None:
             if state == "done" and result is not None:
