@@ -955,6 +955,9 @@ class NodeConfig(StrictModel):
     sensitive: bool | list[str] | None = None  # unset: personal-looking columns are masked in samples
     streaming: Streaming = False  # Odibi's node-level streaming: refused unless false
     columns: dict[str, ColumnDoc] = Field(default_factory=dict)  # Odibi's data dictionary of the output
+    # Odibi's Markdown explanation of the node's logic (inline, or a file relative to the node's YAML file)
+    explanation: str | None = None
+    explanation_file: str | None = None
     # statements run on the SQL write target, in the write's transaction: before the rows load / after
     pre_sql: list[str] = Field(default_factory=list)
     post_sql: list[str] = Field(default_factory=list)
@@ -977,6 +980,12 @@ class NodeConfig(StrictModel):
             if not (ref.startswith("$") and ref.count(".") == 1):
                 raise ValueError(f"input '{name}' must reference a node as '$pipeline.node' (got '{ref}')")
         return value
+
+    @model_validator(mode="after")
+    def _one_explanation(self) -> NodeConfig:
+        if self.explanation and self.explanation_file:
+            raise ValueError("give 'explanation' or 'explanation_file', not both")
+        return self
 
     @model_validator(mode="after")
     def _sql_around_a_sql_write(self) -> NodeConfig:

@@ -81,9 +81,12 @@ def load_plan(path: str | os.PathLike[str], *, env: str | None = None, vars: Map
 def _source_files(loaded: LoadedProject) -> list[Path]:
     """Every file the Plan depends on; ``transforms.py`` even when absent (creating one must invalidate the
     cache). Not ``.env``: what the Plan takes from it is in the fingerprint, and its secrets stay out."""
+    from .compiler import explanation_files
+
     files = [f for f in loaded.files if f.name != ".env"]
     extras = [loaded.project_dir / "transforms.py",
-              *(loaded.project_dir / m for m in loaded.config.transforms if m.endswith(".py"))]
+              *(loaded.project_dir / m for m in loaded.config.transforms if m.endswith(".py")),
+              *explanation_files(loaded)]
     files.extend(p for p in extras if p not in files)
     return files
 

@@ -72,10 +72,12 @@ def compile_plan(loaded: LoadedProject, *, registry: Registry | None = None, sou
             report(f"unknown connection '{conn}'", (ref, "connection"), code="reference",
                    hint=did_you_mean(conn, connections))
     _check_stores(config, connections, entries, report)
+    explanations = {node_id: _explanation(loaded, entry, report) for node_id, entry in entries.items()}
     if any(p.severity == "error" for p in problems):
         raise ProjectError(problems)
     order = {node_id: (depth, i) for depth, level in enumerate(levels) for i, node_id in enumerate(level)}
-    nodes = tuple(sorted((replace(e.node, level=order[e.node.id][0], source=_source(loaded, e.path))
+    nodes = tuple(sorted((replace(e.node, level=order[e.node.id][0], source=_source(loaded, e.path),
+                                  explanation=explanations[e.node.id])
                           for e in entries.values()), key=lambda n: order[n.id]))
     edges = tuple(Edge(up, n.id, _edge_kind(entries[n.id], up)) for n in nodes for up in n.upstream)
     return Plan(
@@ -94,6 +96,33 @@ def compile_plan(loaded: LoadedProject, *, registry: Registry | None = None, sou
         logging=FrozenMap(config.logging.model_dump()) if config.logging else None,
         performance=FrozenMap(config.performance.model_dump(
             include={"max_workers", "duckdb_threads", "duckdb_memory_limit"}, exclude_none=True)))
+
+
+def _explanation(loaded: LoadedProject, entry: _Entry, report: Any) -> str | None:
+    """The node's ``explanation``, or the text of its ``explanation_file`` (relative to the YAML file that
+    defines the node); a file that cannot be read is reported at the key."""
+    config = entry.config
+    if not config.explanation_file:
+        return config.explanation
+    target = _explanation_path(loaded, entry.path, config.explanation_file)
+    try:
+        return target.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        report(f"cannot read explanation_file '{config.explanation_file}' ({target}): {exc.__class__.__name__}",
+               (*entry.path, "explanation_file"), hint="give a Markdown file path relative to this YAML file")
+        return None
+
+
+def _explanation_path(loaded: LoadedProject, path: tuple[Any, ...], name: str) -> Path:
+    found = locate(loaded.data, path)
+    return (Path(found[0]).parent if found else loaded.project_dir) / name
+
+
+def explanation_files(loaded: LoadedProject) -> list[Path]:
+    """The ``explanation_file``s the Plan reads (the plan cache watches them)."""
+    return [_explanation_path(loaded, ("pipelines", i, "nodes", j), node.explanation_file)
+            for i, pipeline in enumerate(loaded.config.pipelines) for j, node in enumerate(pipeline.nodes)
+            if node.explanation_file]
 
 
 def _source(loaded: LoadedProject, path: tuple[Any, ...]) -> str | None:

@@ -12,6 +12,8 @@ from .model import PlanNode
 def describe_node(node: PlanNode) -> str:
     """Markdown: the node's description, then what it reads, runs (SQL in code blocks), checks and writes."""
     lines = [node.description, ""] if node.description else []
+    if node.explanation:
+        lines += [node.explanation.strip(), ""]
     lines.append(f"odibi node `{node.id}` on the `{node.engine}` engine")
     if node.read is not None:
         where = node.read.path or node.read.table or "query"

@@ -12,7 +12,7 @@ from typing import Any
 
 from .frozen import EMPTY, FrozenMap
 
-PLAN_FORMAT = 4  # 2: transform_modules hold sources (transforms.py); 3: the spark block; 4: gates, granularity, sources...
+PLAN_FORMAT = 4  # 2: transform_modules hold sources; 3: the spark block; 4: gates, granularity, node sources
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +199,7 @@ class PlanNode:
     columns: FrozenMap = EMPTY  # Odibi's column docs: name -> {description, pii, tags}
     content_hash: str = ""
     source: str | None = None  # "file:line" of the node in the project YAML (hosts link to it)
+    explanation: str | None = None  # Odibi's Markdown explanation (shown with the description)
 
     @property
     def primary_input(self) -> str | None:

@@ -39,11 +39,12 @@ def node_story(result: NodeResult, *, run_id: str, project: str, node: PlanNode 
         quarantined_rows=result.quarantined_rows, quarantine_target=result.quarantine_target,
         rows_rejected=result.rows_rejected,
         warnings=(*result.warnings, *([result.skipped_reason] if result.skipped_reason else [])),
-        write=WriteRecord(write.location, write.mode, write.skipped) if write else None, error=error,
+        write=WriteRecord.coerce(write) if write else None, error=error,
         retryable=result.retryable, story_path=result.story_path,
         upstream=node.upstream if node else (), level=node.level if node else None,
         max_attempts=(node.retry.max_attempts if node.retry else 1) if node else None,
-        failed_step=failed_step(result, node) if node else None)
+        failed_step=failed_step(result, node) if node else None,
+        columns=node.columns.thaw() if node is not None and node.columns else {})
 
 
 def failed_step(result: NodeResult, node: PlanNode) -> str | None:

@@ -112,12 +112,22 @@ def _overview(nodes: Sequence[NodeStory]) -> str:
     return "<h2>Nodes</h2>" + _table(head, rows)
 
 
-def _schema(title: str, schema: Sequence[tuple[str, str]], marks: Mapping[str, str]) -> str:
+def _schema(title: str, schema: Sequence[tuple[str, str]], marks: Mapping[str, str],
+            docs: Mapping[str, Any] | None = None) -> str:
     if not schema:
         return f'<div><h3>{_e(title)}</h3><p class="muted">no schema recorded</p></div>'
-    rows = [[_e(col), _e(typ)] for col, typ in schema]
     classes = [marks.get(col, "") for col, _ in schema]
-    return f"<div><h3>{_e(title)}</h3>{_table(['Column', 'Type'], rows, classes)}</div>"
+    head = ["Column", "Type", *(["About"] if docs else [])]
+    rows = [[_e(col), _e(typ), *([_e(_column_doc(docs.get(col)))] if docs else [])] for col, typ in schema]
+    return f"<div><h3>{_e(title)}</h3>{_table(head, rows, classes)}</div>"
+
+
+def _column_doc(doc: Any) -> str:
+    """A column's documentation (the node's ``columns:``): description, then PII and tags."""
+    if not isinstance(doc, Mapping):
+        return ""
+    extras = (["PII"] if doc.get("pii") else []) + [str(t) for t in doc.get("tags") or ()]
+    return " ".join([str(doc.get("description") or ""), f"[{', '.join(extras)}]" if extras else ""]).strip()
 
 
 def _diff_text(diff: SchemaDiff) -> str:
@@ -140,7 +150,8 @@ def _schemas(node: NodeStory) -> str:
     marks_in = {c: "removed" for c, _ in diff.removed}
     marks_out = {c: "added" for c, _ in diff.added} | {c: "changed" for c, _, _ in diff.type_changed}
     return ("<h3>Schema</h3>" + _diff_text(diff) + '<div class="cols">'
-            + _schema("In", node.schema_in, marks_in) + _schema("Out", node.schema_out, marks_out) + "</div>")
+            + _schema("In", node.schema_in, marks_in) + _schema("Out", node.schema_out, marks_out, node.columns)
+            + "</div>")
 
 
 def _sample(rows: Sequence[Mapping[str, Any]]) -> str:
@@ -214,7 +225,8 @@ def _write(node: NodeStory) -> str:
     if node.write is None:
         return ""
     w = node.write
-    note = " (skipped: already written by this run)" if w.skipped else ""
+    note = "" if not w.skipped else (" (skipped: the content is unchanged since the last write)"
+                                     if w.skip_reason == "unchanged" else " (skipped: already written by this run)")
     return (f"<h3>Write</h3><p><code>{_e(w.location)}</code> mode <b>{_e(w.mode)}</b>{_e(note)}, "
             f"{_num(node.rows_written)} row(s) written</p>")
 

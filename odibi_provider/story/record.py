@@ -110,6 +110,7 @@ class WriteRecord:
     location: str
     mode: str
     skipped: bool = False
+    skip_reason: str | None = None  # "unchanged" (skip_if_unchanged); None: an idempotent re-run
 
     @classmethod
     def coerce(cls, value: Any) -> WriteRecord | None:
@@ -117,10 +118,14 @@ class WriteRecord:
         if value is None or isinstance(value, WriteRecord):
             return value
         get = value.get if isinstance(value, Mapping) else lambda k, d=None: getattr(value, k, d)
-        return cls(str(get("location")), str(get("mode")), bool(get("skipped", False)))
+        details = get("details") or {}
+        reason = get("skip_reason") or (details.get("skipped") if isinstance(details, Mapping) else None)
+        return cls(str(get("location")), str(get("mode")), bool(get("skipped", False)),
+                   str(reason) if reason else None)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"location": self.location, "mode": self.mode, "skipped": self.skipped}
+        return {"location": self.location, "mode": self.mode, "skipped": self.skipped,
+                **({"skip_reason": self.skip_reason} if self.skip_reason else {})}
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +195,7 @@ class NodeStory:
     level: int | None = None  # the node's depth in the plan (the graph's column); None in old records
     max_attempts: int | None = None  # 1 + the node's retries; None when not known (old records)
     failed_step: str | None = None  # where a failed node stopped: "step 2 (function clean)", "read"...
+    columns: Mapping[str, Any] = field(default_factory=dict)  # the node's column docs: name -> {description, ...}
 
     def __post_init__(self) -> None:
         _check(self.status, NODE_STATUSES, "node status")

@@ -239,3 +239,31 @@ def test_check_names_are_readable_and_unique(make_project):
     assert [spec.name for spec in args.check_specs] == [
         "not_null_order_id_and_3_more", "unique_order_id_line", "row_count", "row_count_2",
         "accepted_values_status"]
+
+
+def test_odibi_explanations_reach_the_asset_description(make_project):
+    project = make_project("""
+        project: explained
+        connections: {raw: {type: local, base_path: data}}
+        pipelines:
+          - pipeline: silver
+            nodes:
+              - name: orders
+                explanation_file: docs/orders.md
+                read: {connection: raw, format: csv, path: a.csv}
+              - name: totals
+                depends_on: [orders]
+                explanation: "Sums **amount** per day."
+                transform: {steps: ["SELECT 1 AS x FROM df"]}
+        """, {"docs/orders.md": "# Orders\\nOne row per order line, *deduplicated*.\\n"})
+    from odibi_provider.dagster.assets import build_odibi_asset_args
+    from odibi_provider.plan.cache import load_plan
+
+    specs = {a.node_id: a.spec for a in build_odibi_asset_args(load_plan(project))}
+    assert "One row per order line, *deduplicated*." in specs["silver.orders"].description
+    assert specs["silver.totals"].description.startswith("Sums **amount** per day.")
+    (project.parent / "docs" / "orders.md").unlink()
+    from odibi_provider.errors import ProjectError
+
+    with pytest.raises(ProjectError, match=r"explanation_file 'docs/orders.md'"):
+        load_plan(project)
