@@ -2,8 +2,9 @@
 
 The fingerprint is the node's content hash (its config, SQL and functions) plus an order-independent digest of
 the output computed by the engine in one scan (row count, XOR and a bounded sum of a 64-bit hash of each row,
-over ``skip_hash_columns`` or every column). It is kept in the system store per node, written after each
-successful write, so the decision holds across runs and hosts. A target that is gone is always written.
+over ``skip_hash_columns`` or every column but the ``add_metadata`` ones). It is kept in the system store per
+node, written after each successful write, so the decision holds across runs and hosts. A target that is gone
+is always written.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ def fingerprint(engine: Engine, node: PlanNode, frame: Any) -> str:
     """The digest that decides whether ``frame`` is the same output as the node's last write."""
     assert node.write is not None and node.write.skip_unchanged is not None
     dialect = engine.dialect
-    columns = list(node.write.skip_unchanged) or [name for name, _ in engine.schema(frame)]
+    added = set(node.write.add_metadata)  # _extracted_at & co. differ on every run: never part of the content
+    columns = list(node.write.skip_unchanged) or [name for name, _ in engine.schema(frame) if name not in added]
     row = dialect.row_hash([dialect.ident(c) for c in columns])
     query = (f"SELECT count(*) AS n, CAST(bit_xor({row}) AS VARCHAR(40)) AS x, "
              f"CAST(sum(abs(({row}) % 1000003)) AS VARCHAR(40)) AS s FROM df")

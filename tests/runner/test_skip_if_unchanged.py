@@ -115,3 +115,11 @@ def test_dagster_shows_the_skipped_write(tmp_path: Path) -> None:
     (event,) = result.get_asset_materialization_events()
     assert event.materialization.metadata["odibi/write_skipped"].value == "unchanged"
     assert _rows(tmp_path) == 2
+
+
+def test_lineage_columns_do_not_count_as_a_change(tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """Odibi's snapshot example writes ``add_metadata: true`` with ``skip_if_unchanged``: ``_extracted_at``
+    differs on every run, the data does not."""
+    project = _project(tmp_path, "add_metadata: true")
+    assert _run(request, project, "embedded") == (2, None)
+    assert _run(request, project, "embedded") == (0, "unchanged")
