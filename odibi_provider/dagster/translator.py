@@ -98,6 +98,11 @@ class OdibiDagsterTranslator:
             meta["odibi/dataset"] = "none: the output is kept per run under the system storage"
         if node.source:
             meta["dagster/code_references"] = _code_reference(node)
+        if node.columns:  # declared in the project: the asset shows its columns before a first materialization
+            from .metadata import column_schema
+
+            docs = node.columns.thaw()
+            meta["dagster/column_schema"] = column_schema([(name, "declared") for name in docs], docs)
         return meta
 
     # -- execution --------------------------------------------------------------------------------

@@ -49,3 +49,11 @@ def test_asset_description_and_airflow_docs_list_the_columns(make_project) -> No
 def test_pii_columns_are_masked_in_the_sample(make_project) -> None:  # type: ignore[no-untyped-def]
     result = run_project(make_project(PROJECT, files=FILES))["p.customers"]
     assert result.sample == ({"id": 1, "contact": "***", "city": "Oslo"},)
+
+
+def test_declared_columns_show_before_a_first_materialization(make_project) -> None:  # type: ignore[no-untyped-def]
+    defs = build_definitions(make_project(PROJECT, files=FILES))
+    (spec,) = [s for s in defs.resolve_all_asset_specs() if s.key.to_user_string() == "p/customers"]
+    columns = spec.metadata["dagster/column_schema"].columns
+    assert [(c.name, c.type, c.description) for c in columns] == [
+        ("id", "declared", "The customer's key (key)"), ("contact", "declared", "Where we reach them (pii)")]
