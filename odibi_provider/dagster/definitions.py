@@ -53,7 +53,8 @@ def build_definitions(project_path: ProjectSource, *, env: str | None = None,
     with paused_gc():  # thousands of specs and ops: the collector's full passes would make this superlinear
         asset_args = build_odibi_asset_args(plan, translator=translator, resource_key=resource_key)
         runtime = AssetRuntime(resource_key=resource_key, hooks=hooks)
-        assets = _assets(plan, asset_args, runtime, translator, granularity)
+        assets: list[Any] = [*_assets(plan, asset_args, runtime, translator, granularity),
+                             *source_specs(plan, translator)]
         jobs, schedules = build_jobs_and_schedules(build_job_args(plan, asset_args, translator=translator))
         sensor_jobs, sensors = _file_sensors(plan, asset_args)
     prefix = "" if resource_key == DEFAULT_RESOURCE_KEY else f"{names.safe_name(resource_key)}_"
@@ -79,6 +80,12 @@ def _assets(plan: Plan, asset_args: list[OdibiAssetArgs], runtime: AssetRuntime,
                                      key_prefix=translator.key_prefix)
                for name in by_pipeline if name in whole]
     return assets
+
+
+def source_specs(plan: Plan, translator: OdibiDagsterTranslator) -> list[dg.AssetSpec]:
+    """One external asset per raw input of the project (files, tables, APIs no node writes)."""
+    specs = (translator.get_source_spec(node.read, plan) for node in plan.nodes if node.read is not None)
+    return list({spec.key: spec for spec in specs if spec is not None}.values())
 
 
 def _file_sensors(plan: Plan, asset_args: list[OdibiAssetArgs]) -> tuple[list, list[dg.SensorDefinition]]:

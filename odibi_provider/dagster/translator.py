@@ -9,13 +9,16 @@ Subclass and override one method to change one thing, as with dagster-dbt's ``Da
 
 from __future__ import annotations
 
+import hashlib
 import json
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
+from ..plan.datasets import dataset_key, dataset_uri
 from ..plan.describe import describe_node
-from ..plan.model import PipelineSpec, Plan, PlanNode, TestSpec, WriteSpec
+from ..plan.model import PipelineSpec, Plan, PlanNode, ReadSpec, TestSpec, WriteSpec
 from . import names
 from ._dg import dg
 from .partitions import partitions_def_for
@@ -52,8 +55,27 @@ class OdibiDagsterTranslator:
         return names.safe_name(node.layer)
 
     def get_deps(self, node: PlanNode, plan: Plan) -> list[dg.AssetKey]:
-        """Upstream nodes: ``depends_on``, ``inputs`` (also across pipelines) and reads of written datasets."""
-        return [self.get_asset_key(plan.node(up), plan) for up in node.upstream]
+        """Upstream nodes (``depends_on``, ``inputs``, reads of written datasets), then the raw input it reads."""
+        source = self.get_source_spec(node.read, plan) if node.read is not None else None
+        return [self.get_asset_key(plan.node(up), plan) for up in node.upstream] + ([source.key] if source else [])
+
+    def get_source_spec(self, read: ReadSpec, plan: Plan) -> dg.AssetSpec | None:
+        """A raw input (a file, table or API no node of the project writes) as an external asset
+        ``source/<connection>/<location>`` with its URI; None when a node writes what ``read`` reads."""
+        if plan.dataset(dataset_key(read.connection, path=read.path, table=read.table)) is not None:
+            return None
+        location = read.path or read.table or f"query_{hashlib.sha256((read.query or '').encode()).hexdigest()[:8]}"
+        try:
+            uri: str | None = dataset_uri(plan.connection(read.connection), Path(plan.project_dir), path=read.path,
+                                          table=read.table)
+        except Exception:  # noqa: BLE001 (a connection the URI scheme does not know: the key still names it)
+            uri = None
+        metadata: dict[str, Any] = {"odibi/connection": read.connection, "odibi/format": read.format,
+                                    "odibi/location": location, **({"dagster/uri": uri} if uri else {})}
+        return dg.AssetSpec(dg.AssetKey([*self.key_prefix, "source", read.connection, names.safe_name(location)]),
+                            description=f"raw input read by odibi: {read.format} `{location}` on connection "
+                                        f"`{read.connection}`", metadata=metadata, group_name="sources",
+                            kinds={_format_kind(read.format)})
 
     def get_job_name(self, pipeline: PipelineSpec, plan: Plan) -> str:
         return names.op_name(*self.key_prefix, pipeline.name)

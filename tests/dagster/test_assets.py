@@ -114,8 +114,13 @@ def test_definitions_expose_groups_and_jobs(retail_defs):
     groups = {key.to_user_string(): graph.get(key).group_name for key in graph.get_all_asset_keys()}
     assert groups == {"bronze/customers": "bronze", "bronze/orders": "bronze", "bronze/products": "bronze",
                       "silver/customers": "silver", "silver/orders": "silver", "silver/products": "silver",
-                      "gold/revenue_by_customer_day": "gold", "gold/top_products": "gold"}
+                      "gold/revenue_by_customer_day": "gold", "gold/top_products": "gold",
+                      "source/raw/customers_json": "sources", "source/raw/orders_csv": "sources",
+                      "source/raw/products_parquet": "sources"}
     assert {job.name for job in retail_defs.jobs} == {"bronze", "silver", "gold"}
+    orders = graph.get(dg.AssetKey(["source", "raw", "orders_csv"]))
+    assert not orders.is_materializable and orders.metadata["dagster/uri"].endswith("/data/orders.csv")
+    assert dg.AssetKey(["source", "raw", "orders_csv"]) in graph.get(dg.AssetKey(["bronze", "orders"])).parent_keys
 
 
 def test_metadata_comes_from_the_node_record_even_without_stories(make_project):

@@ -19,7 +19,10 @@ from tests.conftest import REPO
 BIN = Path(sys.executable).parent
 GROUPS = {"bronze/customers": "bronze", "bronze/orders": "bronze", "bronze/products": "bronze",
           "silver/customers": "silver", "silver/orders": "silver", "silver/products": "silver",
-          "gold/revenue_by_customer_day": "gold", "gold/top_products": "gold"}
+          "gold/revenue_by_customer_day": "gold", "gold/top_products": "gold",
+          # the raw inputs, as external assets
+          "source/raw/customers_json": "sources", "source/raw/orders_csv": "sources",
+          "source/raw/products_parquet": "sources"}
 QUERY = "{ assetNodes { assetKey { path } groupName } }"
 
 

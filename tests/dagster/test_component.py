@@ -34,7 +34,7 @@ def test_a_defs_yaml_loads_the_project(retail_project):
         with sandbox.load_component_and_build_defs(defs_path=path) as (component, defs):
             assert isinstance(component, OdibiProjectComponent)
             keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
-            assert "gold/revenue_by_customer_day" in keys and len(keys) == 8
+            assert "gold/revenue_by_customer_day" in keys and len(keys) == 8 + 3  # nodes and raw inputs
             assert run_assets(defs, ["bronze/products"]).success
 
 
