@@ -76,6 +76,11 @@ class Event:
         object.__setattr__(self, "tags", tuple(self.tags))
         object.__setattr__(self, "details", MappingProxyType(dict(self.details)))
 
+    @property
+    def node_name(self) -> str | None:
+        """The node's name without its pipeline (``orders`` of ``silver.orders``); None for other events."""
+        return self.node.split(".", 1)[-1] if self.node else None
+
     @classmethod
     def for_node(cls, type: str | EventType, node: Any, *, run_id: str, project: str, **values: Any) -> Event:
         """An event about a Plan node: pipeline, layer, node id, engine and tags come from ``node``."""

@@ -36,7 +36,7 @@ def log_row(event: Event) -> dict[str, Any]:
                if event.duration_s is not None else None)
     return {
         "run_id": event.run_id, "project": event.project, "pipeline": event.pipeline, "layer": event.layer,
-        "node": event.node, "transformation_id": event.node.split(".", 1)[-1] if event.node else None,
+        "node": event.node, "transformation_id": event.node_name,
         "function": details.get("function"), "engine": event.engine,
         "status": _STATUS.get(event.type) or str(details.get("status") or "success"),
         "rows": event.rows, "duration_s": event.duration_s, "attempt": event.attempt, "error": event.error,

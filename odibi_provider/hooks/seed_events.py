@@ -56,13 +56,12 @@ _STATUS = {
 def seed_payload(event: Event) -> dict[str, Any]:
     """The odibi_de_v2 payload dict for ``event``: its keys (``transformation_id``, ``function``,
     ``duration``, ``project``, ``layer``, ``output_table``, ``status``, ``error``...) plus every provider field."""
-    details = dict(event.details)
-    node_name = event.node.split(".", 1)[-1] if event.node else None
+    details = event.details
     payload: dict[str, Any] = event.to_dict()
     payload.update(
         event=event.type.value,
-        transformation_id=node_name,
-        function=details.get("function") or node_name,
+        transformation_id=event.node_name,
+        function=details.get("function") or event.node_name,
         duration=event.duration_s,
         output_table=details.get("dataset"),
         status=details.get("status") or _STATUS.get(event.type, event.type.value),

@@ -12,6 +12,7 @@ import pytest
 from odibi_provider.airflow import OdibiPipelineOperator, build_dag, build_dags
 from odibi_provider.hooks import HookManager
 from tests.airflow.conftest import register, run_state, task_states
+from tests.fixtures.flaky_pipeline import FLAKY_TRANSFORM, ORDERS
 
 PROJECT = """
 project: grain_af
@@ -40,25 +41,6 @@ pipelines:
         transform: {steps: ["SELECT max(id) AS top FROM df"]}
         write: {connection: lake, format: csv, path: side.csv}
 """
-TRANSFORMS = """
-from pathlib import Path
-from odibi_provider import transform
-
-FLAG = Path(__file__).parent / "fail.flag"
-
-
-@transform
-def flaky(df, context=None):
-    if FLAG.exists():
-        kind, _, count = FLAG.read_text().partition(":")
-        if int(count) > 0:
-            FLAG.write_text(f"{kind}:{int(count) - 1}")
-            if kind == "bug":
-                raise KeyError("amount_usd")  # a programming error: never worth a retry
-            raise ConnectionError("the source dropped the connection")
-    return df
-"""
-ORDERS = "id,amount\n1,10\n2,20\n3,30\n"
 
 
 def _project(root: Path, granularity: str = "pipeline", retry: str = "", flag: str | None = None) -> Path:
@@ -67,7 +49,7 @@ def _project(root: Path, granularity: str = "pipeline", retry: str = "", flag: s
     text = PROJECT.replace("GRANULARITY", granularity)
     (root / "odibi.yaml").write_text(text.replace("        RETRY\n", f"        {retry}\n" if retry else ""),
                                      encoding="utf-8")
-    (root / "transforms.py").write_text(TRANSFORMS, encoding="utf-8")
+    (root / "transforms.py").write_text(FLAKY_TRANSFORM, encoding="utf-8")
     if flag:
         (root / "fail.flag").write_text(flag, encoding="utf-8")
     return root

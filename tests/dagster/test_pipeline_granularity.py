@@ -13,6 +13,7 @@ import pytest
 from odibi_provider.dagster import build_definitions
 from odibi_provider.runner import run_project
 from tests.dagster.conftest import EventRecorder, run_assets, steps
+from tests.fixtures.flaky_pipeline import FLAKY_TRANSFORM, ORDERS
 
 PROJECT = """
 project: grain
@@ -54,25 +55,11 @@ pipelines:
         depends_on: [gated]
         write: {connection: lake, format: parquet, path: after_gate.parquet}
 """
-TRANSFORMS = """
+SLOW_TRANSFORM = """
+
 import time
-from pathlib import Path
 
 import pandas as pd
-
-from odibi_provider import transform
-
-FLAG = Path(__file__).parent / "fail.flag"
-
-
-@transform
-def flaky(df, context=None):
-    if FLAG.exists():
-        count = int(FLAG.read_text() or 0)
-        if count > 0:
-            FLAG.write_text(str(count - 1))
-            raise ConnectionError("the source dropped the connection")
-    return df
 
 
 @transform
@@ -80,12 +67,11 @@ def slow(df=None, context=None):
     time.sleep(1.5)
     return pd.DataFrame({"k": [1]})
 """
-ORDERS = "id,amount\n1,10\n2,20\n3,30\n"
 
 
 def _project(make_project, granularity: str = "pipeline", retry: str = "") -> Path:
     text = PROJECT.replace("GRANULARITY", granularity).replace("        RETRY\n", f"        {retry}\n" if retry else "")
-    return make_project(text, {"data/orders.csv": ORDERS, "transforms.py": TRANSFORMS})
+    return make_project(text, {"data/orders.csv": ORDERS, "transforms.py": FLAKY_TRANSFORM + SLOW_TRANSFORM})
 
 
 def _tables(project: Path) -> dict[str, list]:
@@ -147,7 +133,7 @@ def test_same_tables_in_both_granularities_and_in_process(make_project) -> None:
 
 def test_a_flaky_node_is_retried_without_rerunning_its_siblings(make_project) -> None:
     project = _project(make_project, retry="retry: {max_attempts: 3, delay_seconds: 0, backoff: constant}")
-    (project.parent / "fail.flag").write_text("2")  # fails twice, then succeeds
+    (project.parent / "fail.flag").write_text("net:2")  # fails twice, then succeeds
     recorder = EventRecorder()
     result = run_assets(build_definitions(project, hooks=recorder.hooks))
     starts = recorder.nodes("node_start")
@@ -161,7 +147,7 @@ def test_a_flaky_node_is_retried_without_rerunning_its_siblings(make_project) ->
 
 def test_reexecution_from_failure_runs_only_the_nodes_left(make_project) -> None:
     project = _project(make_project)
-    (project.parent / "fail.flag").write_text("1")  # cleaned fails once, no retry
+    (project.parent / "fail.flag").write_text("net:1")  # cleaned fails once, no retry
     job = dg.build_reconstructable_job("tests.dagster.reexecution_target", "pipeline_job",
                                        reconstructable_args=(str(project), "silver"))
     recorder_file = project.parent / "lake" / "landed"
