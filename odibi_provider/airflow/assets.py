@@ -1,5 +1,6 @@
-"""Airflow Assets for odibi datasets: the URI comes from the Plan, so a writer's outlet and a reader's
-schedule name the same Asset."""
+"""Airflow Assets for odibi datasets: the URI comes from the Plan (``plan/datasets.py``), so a writer's outlet
+and a reader's schedule name the same Asset, on every machine that parses the DAG file (local data is
+``x-odibi://<project>/<connection>/<path>``, not a path on this machine)."""
 
 from __future__ import annotations
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from airflow.plugins_manager import AirflowPlugin
 
+from .operators.links import api_root_path
 from .stories_app import create_app
 from .story_roots import STORIES_URL_PREFIX
 
@@ -23,6 +24,6 @@ class OdibiStoriesPlugin(AirflowPlugin):
         {"app": create_app(), "url_prefix": STORIES_URL_PREFIX, "name": "odibi stories"},
     ]
     external_views: list[dict[str, Any]] = [  # noqa: RUF012
-        {"name": "odibi stories", "href": f"{STORIES_URL_PREFIX}/", "destination": "nav", "category": "browse",
-         "url_route": "odibi_stories"},
+        {"name": "odibi stories", "href": f"{api_root_path()}{STORIES_URL_PREFIX}/", "destination": "nav",
+         "category": "browse", "url_route": "odibi_stories"},
     ]

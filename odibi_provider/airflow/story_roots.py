@@ -22,7 +22,9 @@ def variable_key(project: str) -> str:
 
 def plugin_base_url(project: str) -> str:
     """The URL path (relative to the api-server) under which the plugin serves ``project``'s story root."""
-    return f"{STORIES_URL_PREFIX}/{quote(project, safe='')}"
+    from .operators.links import api_root_path  # [api] base_url's path: the api-server serves below it
+
+    return f"{api_root_path()}{STORIES_URL_PREFIX}/{quote(project, safe='')}"
 
 
 def remember_story_root(project: str, root: str) -> bool:

@@ -8,13 +8,14 @@ loads in a fraction of the decorator's time.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..plan.model import Plan, PlanNode
 from ._dg import dg
 from .checks import build_check_specs
 from .execute import AssetRuntime, make_compute
+from .metadata import column_schema
 from .resources import io_manager_key
 from .translator import OdibiDagsterTranslator
 
@@ -38,14 +39,26 @@ class OdibiAssetArgs:
 
 
 def build_odibi_asset_args(plan: Plan, *, translator: OdibiDagsterTranslator | None = None,
-                           resource_key: str = "odibi") -> list[OdibiAssetArgs]:
-    """The asset arguments of every node in ``plan`` (in plan order); pure, no Dagster definitions built."""
+                           resource_key: str = "odibi",
+                           recorded_schemas: Mapping[str, Sequence[tuple[str, str]]] | None = None
+                           ) -> list[OdibiAssetArgs]:
+    """The asset arguments of every node in ``plan`` (in plan order); pure, no Dagster definitions built.
+
+    ``recorded_schemas`` (node id -> the columns and types of its last successful run, see
+    ``runner/schemas.py``) become the asset's column schema, with the docs of its declared ``columns:``.
+    """
     translator = translator or OdibiDagsterTranslator()
-    return [_node_args(node, plan, translator, resource_key) for node in plan.nodes]
+    recorded = recorded_schemas or {}
+    return [_node_args(node, plan, translator, resource_key, recorded.get(node.id)) for node in plan.nodes]
 
 
-def _node_args(node: PlanNode, plan: Plan, translator: OdibiDagsterTranslator, resource_key: str) -> OdibiAssetArgs:
+def _node_args(node: PlanNode, plan: Plan, translator: OdibiDagsterTranslator, resource_key: str,
+               recorded: Sequence[tuple[str, str]] | None) -> OdibiAssetArgs:
     spec = translator.get_asset_spec(node, plan)
+    if recorded:  # what the last run wrote, as its materialization showed it
+        docs = node.columns.thaw() if node.columns else None
+        spec = spec.replace_attributes(metadata={**spec.metadata,
+                                                 "dagster/column_schema": column_schema(recorded, docs)})
     keys = {resource_key} | ({"pyspark"} if node.engine == "spark" else set())
     return OdibiAssetArgs(node_id=node.id, op_name=translator.get_op_name(node, plan), spec=spec,
                           checks=build_check_specs(node, plan, translator),

@@ -3,6 +3,7 @@ sensors, resources), from the Plan cached on disk."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,8 @@ from ..hooks.manager import HookManager
 from ..importers.python_config import ProjectSource, project_file_for
 from ..plan.cache import load_plan
 from ..plan.model import Plan
+from ..runner.context import RunContext
+from ..runner.schemas import Schema, recorded_schemas
 from . import names
 from ._dg import dg
 from .assets import OdibiAssetArgs, build_odibi_asset_args, build_odibi_assets
@@ -25,6 +28,7 @@ from .sensors import build_file_sensor, build_file_sensor_args
 from .translator import OdibiDagsterTranslator
 
 DEFAULT_RESOURCE_KEY = "odibi"
+log = logging.getLogger("odibi_provider.dagster")
 
 
 def build_definitions(project_path: ProjectSource, *, env: str | None = None,
@@ -36,9 +40,10 @@ def build_definitions(project_path: ProjectSource, *, env: str | None = None,
     odibi_de_v2 manifest / ODIBI CORE step list, or a ProjectConfig built in Python).
 
     One asset per node (grouped by layer) with its tests as asset checks, a job per pipeline, schedules,
-    file-landing sensors and run status sensors. ``resources`` add to or replace the defaults (an
-    ``OdibiResource`` under ``resource_key``, its IO manager, DuckDB / PySpark where the project uses
-    them). ``hooks`` receive the odibi events of every node run, and pipeline_complete / pipeline_error.
+    file-landing sensors and run status sensors. An asset's column schema is what the node's last run wrote
+    (recorded in a local system store) or else its declared ``columns:``. ``resources`` add to or replace the
+    defaults (an ``OdibiResource`` under ``resource_key``, its IO manager, DuckDB / PySpark where the project
+    uses them). ``hooks`` receive the odibi events of every node run, and pipeline_complete / pipeline_error.
 
     ``granularity`` (``node`` or ``pipeline``) overrides the project's and pipelines' ``granularity``: with
     ``pipeline``, each pipeline is one subsettable multi-asset whose step runs its nodes in-process and
@@ -51,7 +56,8 @@ def build_definitions(project_path: ProjectSource, *, env: str | None = None,
     odibi = supplied.get(resource_key) or OdibiResource(
         project_path=str(Path(project_path).resolve()), env=env, vars=dict(vars or {}))
     with paused_gc():  # thousands of specs and ops: the collector's full passes would make this superlinear
-        asset_args = build_odibi_asset_args(plan, translator=translator, resource_key=resource_key)
+        asset_args = build_odibi_asset_args(plan, translator=translator, resource_key=resource_key,
+                                            recorded_schemas=local_recorded_schemas(plan, odibi))
         runtime = AssetRuntime(resource_key=resource_key, hooks=hooks)
         assets: list[Any] = [*_assets(plan, asset_args, runtime, translator, granularity),
                              *source_specs(plan, translator)]
@@ -86,6 +92,21 @@ def source_specs(plan: Plan, translator: OdibiDagsterTranslator) -> list[dg.Asse
     """One external asset per raw input of the project (files, tables, APIs no node writes)."""
     specs = (translator.get_source_spec(node.read, plan) for node in plan.nodes if node.read is not None)
     return list({spec.key: spec for spec in specs if spec is not None}.values())
+
+
+def local_recorded_schemas(plan: Plan, odibi: Any) -> dict[str, Schema]:
+    """The output schemas the project's last runs recorded (``runner/schemas.py``), when its system store is
+    on this machine; with one on an object store, none: loading a code location makes no network call."""
+    system = plan.system.connection
+    if not getattr(odibi, "storage_root", None) and system and plan.connection(system).type != "local":
+        return {}
+    try:
+        context = odibi.run_context(plan, run_id="definitions") if isinstance(odibi, OdibiResource) else \
+            RunContext(plan=plan)
+        return recorded_schemas(context.system_store)
+    except Exception as exc:  # noqa: BLE001 (columns are a display: the code location loads without them)
+        log.warning("could not read the recorded output schemas of %s: %s", plan.project, exc)
+        return {}
 
 
 def _file_sensors(plan: Plan, asset_args: list[OdibiAssetArgs]) -> tuple[list, list[dg.SensorDefinition]]:

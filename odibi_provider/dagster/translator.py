@@ -13,7 +13,6 @@ import hashlib
 import json
 import warnings
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from ..plan.datasets import dataset_key, dataset_uri
@@ -66,7 +65,7 @@ class OdibiDagsterTranslator:
             return None
         location = read.path or read.table or f"query_{hashlib.sha256((read.query or '').encode()).hexdigest()[:8]}"
         try:
-            uri: str | None = dataset_uri(plan.connection(read.connection), Path(plan.project_dir), path=read.path,
+            uri: str | None = dataset_uri(plan.connection(read.connection), plan.project, path=read.path,
                                           table=read.table)
         except Exception:  # noqa: BLE001 (a connection the URI scheme does not know: the key still names it)
             uri = None

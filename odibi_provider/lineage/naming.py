@@ -1,9 +1,13 @@
 """OpenLineage dataset names from the Plan's dataset URIs (the URIs Airflow Assets and Dagster's
-``dagster/uri`` metadata use), by OpenLineage's naming conventions. Standard library only.
+``dagster/uri`` metadata use, see ``plan/datasets.py``), by OpenLineage's naming conventions: the namespace is
+the data source (``scheme://authority``), the name the dataset in it. Local data is named by project and
+connection (``x-odibi://<project>/<connection>/<path>``), so lineage from two machines joins. Standard library
+only.
 
 ==========================================  =====================================  ======================
 Plan URI                                    namespace                              name
 ==========================================  =====================================  ======================
+``x-odibi://shop/lake/sales.parquet``       ``x-odibi://shop``                     ``lake/sales.parquet``
 ``file:///data/sales.parquet``              ``file``                               ``/data/sales.parquet``
 ``s3://bucket/key`` / ``gs://bucket/key``   ``s3://bucket`` / ``gs://bucket``      ``key``
 ``abfs://container@account.dfs.core...``    ``abfss://container@account.dfs...``   path in the container
@@ -16,10 +20,9 @@ Plan URI                                    namespace                           
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from ..plan.datasets import dataset_uri
+from ..plan.datasets import ODIBI_SCHEME, dataset_uri
 from ..plan.model import Plan, PlanNode, ReadSpec, WriteSpec
 
 SQL_NAMESPACES = {"postgresql": "postgres", "postgres": "postgres", "mssql": "sqlserver", "mysql": "mysql",
@@ -46,7 +49,7 @@ def openlineage_name(uri: str) -> tuple[str, str]:
     if scheme == "sqlite":
         database, _, table = unquote(uri[len("sqlite://"):]).rpartition("/")
         return f"sqlite://{database}", table
-    if scheme in ("s3", "gs"):
+    if scheme in ("s3", "gs", ODIBI_SCHEME):
         return f"{scheme}://{parts.netloc}", unquote(parts.path).lstrip("/")
     if scheme in ("abfs", "abfss"):
         return f"abfss://{parts.netloc}", unquote(parts.path).lstrip("/")
@@ -58,7 +61,7 @@ def openlineage_name(uri: str) -> tuple[str, str]:
 def _dataset(plan: Plan, spec: ReadSpec | WriteSpec, relation: str) -> LineageDataset | None:
     if spec.path is None and spec.table is None:
         return None  # a query read: no single dataset
-    uri = dataset_uri(plan.connection(spec.connection), Path(plan.project_dir), path=spec.path, table=spec.table)
+    uri = dataset_uri(plan.connection(spec.connection), plan.project, path=spec.path, table=spec.table)
     namespace, name = openlineage_name(uri)
     return LineageDataset(namespace, name, uri, relation)
 

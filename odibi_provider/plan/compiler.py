@@ -63,7 +63,7 @@ def compile_plan(loaded: LoadedProject, *, registry: Registry | None = None, sou
     entries, disabled = _build_nodes(loaded, builder, report)
     _check_refs(entries, disabled, report)
     check_static(entries.values(), connections, loaded.project_dir, report)
-    datasets = _datasets(entries, connections, loaded.project_dir, report)
+    datasets = _datasets(entries, connections, config.project, report)
     _add_dataset_edges(entries, datasets)
     levels = _levels(entries, report)
     for ref in ("story", "system"):
@@ -316,7 +316,7 @@ def _resolves(target: str, entries: dict[str, _Entry], disabled: list[str], repo
     return False
 
 
-def _datasets(entries: dict[str, _Entry], connections: dict[str, ConnectionSpec], project_dir: Path,
+def _datasets(entries: dict[str, _Entry], connections: dict[str, ConnectionSpec], project: str,
               report: Any) -> dict[str, DatasetSpec]:
     datasets: dict[str, DatasetSpec] = {}
     for entry in entries.values():
@@ -329,7 +329,7 @@ def _datasets(entries: dict[str, _Entry], connections: dict[str, ConnectionSpec]
                    (*entry.path, "write"), code="duplicate", node=entry.node.id,
                    hint="give each node its own target; combine sources with a union node")
             continue
-        uri = dataset_uri(connections[write.connection], project_dir, path=write.path, table=write.table)
+        uri = dataset_uri(connections[write.connection], project, path=write.path, table=write.table)
         datasets[key] = DatasetSpec(key=key, uri=uri, node_id=entry.node.id, connection=write.connection,
                                     format=write.format, path=write.path, table=write.table)
         entry.node = replace(entry.node, dataset=key)

@@ -12,7 +12,8 @@ from typing import Any
 
 from .frozen import EMPTY, FrozenMap
 
-PLAN_FORMAT = 4  # 2: transform_modules hold sources; 3: the spark block; 4: gates, granularity, node sources
+PLAN_FORMAT = 5  # 2: transform_modules hold sources; 3: the spark block; 4: gates, granularity, node sources;
+# 5: local datasets named x-odibi://project/connection/path (a cached Plan must not keep machine paths)
 
 
 @dataclass(frozen=True, slots=True)

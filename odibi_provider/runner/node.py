@@ -25,6 +25,7 @@ from .inputs import gather
 from .patterns import apply_pattern
 from .quarantine import prune, with_metadata
 from .results import NodeResult, Schema, StepRecord
+from .schemas import remember_schema
 from .steps import apply_steps
 from .story_io import record_story
 from .views import node_event
@@ -151,6 +152,7 @@ def _execute(ctx: RunContext, node: PlanNode, trace: Trace) -> None:
         trace.rows_in["read"] = trace.validation.rows  # the tests scanned every row read
     if needs_volume(node):
         remember_volume(ctx, node, trace.rows_out)
+    remember_schema(ctx, node, trace.schema_out)  # the host shows these columns before the next run
     if ctx.plan.story.max_sample_rows:
         trace.sample = engine.sample(frame, ctx.plan.story.max_sample_rows)
     if consumers:

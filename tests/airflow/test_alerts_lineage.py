@@ -59,9 +59,8 @@ def test_alerts_lineage_and_operator_facets_under_dag_test(airflow_db: None, tmp
     check_node_events(events, project)
 
     load, totals = listener.found["load"], listener.found["totals"]
-    data = (project / "data").resolve()
     [output] = load.outputs
-    assert (output.namespace, output.name) == ("file", str(data / "bronze" / "orders.parquet"))
+    assert (output.namespace, output.name) == ("x-odibi://shop", "local/bronze/orders.parquet")
     assert output.outputFacets["outputStatistics"].rowCount == 2
     assert [f.name for f in output.facets["schema"].fields] == ["id", "amount"]
     [asset_uri] = [d.uri for d in _plan(project).datasets if d.node_id == "shop.load"]

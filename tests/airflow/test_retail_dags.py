@@ -71,7 +71,7 @@ def test_outputs_match_run_project(runs):
     """The parity test: every dataset (and the quarantine) equals the in-process run's."""
     _, _, reference, _ = runs
     plan = load_plan(RETAIL)
-    paths = [Path(unquote(urlsplit(d.uri).path)) for d in plan.datasets]
+    paths = [RETAIL / str(plan.connection(d.connection).options["base_path"]) / str(d.path) for d in plan.datasets]
     paths.append(RETAIL / "output/lake/quarantine/orders.parquet")
     for path in paths:
         expected = reference / path.relative_to(RETAIL)

@@ -27,21 +27,21 @@ def by_job(events: list[dict[str, Any]]) -> dict[str, list[str]]:
 
 def check_node_events(events: list[dict[str, Any]], project: Path, namespace: str = "shop_ns") -> None:
     """What every host must deliver for the failing write_project: the same names, facets and states."""
-    data = (project / "data").resolve()
     nodes = {k: v for k, v in by_job(events).items() if "." in k}
     assert nodes == {"shop.load": ["START", "COMPLETE"], "shop.totals": ["START", "FAIL"]}
     load = next(e for e in events if e["job"]["name"] == "shop.load" and e["eventType"] == "COMPLETE")
     assert load["job"]["namespace"] == namespace
-    assert [(d["namespace"], d["name"]) for d in load["inputs"]] == [("file", str(data / "orders.csv"))]
+    assert [(d["namespace"], d["name"]) for d in load["inputs"]] == [("x-odibi://shop", "local/orders.csv")]
     [output] = load["outputs"]
-    assert (output["namespace"], output["name"]) == ("file", str(data / "bronze" / "orders.parquet"))
+    assert (output["namespace"], output["name"]) == ("x-odibi://shop", "local/bronze/orders.parquet")
+    assert all(str(project.parent) not in d["namespace"] + d["name"] for d in [*load["inputs"], output])
     assert output["outputFacets"]["outputStatistics"]["rowCount"] == 2  # one of three rows quarantined
     assert [(f["name"], f["type"]) for f in output["facets"]["schema"]["fields"]] == [("id", "BIGINT"),
                                                                                       ("amount", "BIGINT")]
     failed = next(e for e in events if e["job"]["name"] == "shop.totals" and e["eventType"] == "FAIL")
     assert "no_such_column" in failed["job"]["facets"]["sql"]["query"]
     assert "no_such_column" in failed["run"]["facets"]["errorMessage"]["message"]
-    assert [d["name"] for d in failed["inputs"]] == [str(data / "bronze" / "orders.parquet")]
+    assert [d["name"] for d in failed["inputs"]] == ["local/bronze/orders.parquet"]
     starts = {e["job"]["name"]: e["run"]["runId"] for e in events if e["eventType"] == "START"}
     assert failed["run"]["runId"] == starts["shop.totals"]
     parent = failed["run"]["facets"]["parent"]
@@ -92,7 +92,7 @@ CONVENTIONS = {  # Plan URI (Airflow Asset, dagster/uri) -> OpenLineage (namespa
 def test_dataset_names_follow_the_plan_uris_hosts_use(tmp_path: Path) -> None:
     plan = load_plan(write_project(tmp_path, "lineage: {transport: console}\n"))
     [dataset] = [d for d in plan.datasets if d.node_id == "shop.load"]
-    assert openlineage_name(dataset.uri) == ("file", str((tmp_path / "data" / "bronze" / "orders.parquet").resolve()))
+    assert openlineage_name(dataset.uri) == ("x-odibi://shop", "local/bronze/orders.parquet")
     assert {uri: openlineage_name(uri) for uri in CONVENTIONS} == CONVENTIONS
 
 

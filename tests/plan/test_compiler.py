@@ -59,7 +59,7 @@ def test_datasets_have_uris(make_project):
     project = make_project(THREE_WAYS)
     plan = compile_project(project)
     uris = {d.node_id: d.uri for d in plan.datasets}
-    assert uris["bronze.load"] == (project.parent / "lake/bronze/in.parquet").as_uri()
+    assert uris["bronze.load"] == "x-odibi://p/lake/bronze/in.parquet"  # the same on every machine
     assert uris["bronze.clean"] == "sqlite:///warehouse.db/clean"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from .._af import sdk
 
@@ -21,3 +22,14 @@ class OdibiStoryLink(sdk.BaseOperatorLink):
 
     def get_link(self, operator: Any, *, ti_key: TaskInstanceKey) -> str:
         return getattr(operator, "story_url", None) or ""
+
+
+def api_root_path() -> str:
+    """The path of ``[api] base_url`` (``""``, or e.g. ``/airflow`` behind a path-routing proxy): the
+    api-server serves the UI, its API and the plugin's stories below it, so links to the plugin start there."""
+    try:
+        from airflow.sdk import conf
+
+        return urlsplit(conf.get("api", "base_url", fallback="") or "").path.rstrip("/")
+    except Exception:  # noqa: BLE001 - an unreadable config links from the server's root
+        return ""

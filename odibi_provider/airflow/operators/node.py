@@ -90,7 +90,8 @@ class OdibiOperatorBase(sdk.BaseOperator):
                 continue
             events[asset(dataset.uri)].extra = {
                 "odibi_node": result.node_id, "status": result.status, "rows": result.rows_written,
-                "quarantined_rows": result.quarantined_rows, "story": self._story_link_of(result)}
+                "quarantined_rows": result.quarantined_rows, "story": self._story_link_of(result),
+                "path": result.location}  # where this machine wrote it; the Asset URI names it on every machine
 
     def _story_link_of(self, result: NodeResult) -> str:
         """The task's story link, pointed at ``result``'s section (a pipeline task writes many datasets)."""
