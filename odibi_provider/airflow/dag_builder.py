@@ -86,7 +86,7 @@ def _dag(spec: DagSpec, project_path: str, *, dag_id: str | None = None, env: st
                               operator_kwargs=operator_kwargs)
         else:
             add_tasks(spec.tasks, dag=dag, project_path=project_path, groups=dict(spec.groups), env=env,
-                      vars=vars, hooks=hooks, operator_kwargs=operator_kwargs)
+                      vars=vars, hooks=hooks, operator_kwargs=operator_kwargs, story_link=spec.stories)
     return dag
 
 
@@ -112,7 +112,7 @@ def add_pipeline_task(spec: DagSpec, *, dag: sdk.DAG, project_path: str, env: st
     definition = "\n\n".join(task.definition for task in spec.tasks if task.definition) or None
     return OdibiPipelineOperator(task_id=spec.pipeline, project_path=project_path, pipeline=spec.pipeline, env=env,
                                  vars=vars, hooks=hooks, dag=dag, outlets=assets(outlets), inlets=assets(inlets),
-                                 odibi_definition=definition, **kwargs)
+                                 odibi_definition=definition, story_link=spec.stories, **kwargs)
 
 
 def schedule_of(spec: DagSpec) -> Any:
@@ -128,9 +128,10 @@ def add_tasks(tasks: Sequence[TaskSpec], *, dag: sdk.DAG, project_path: str,
               parent_group: sdk.TaskGroup | None = None,
               groups: Mapping[str, str] | None = None, env: str | None = None,
               vars: Mapping[str, Any] | None = None, hooks: HookManager | None = None,
-              operator_kwargs: Mapping[str, Any] | None = None) -> dict[str, OdibiNodeOperator]:
+              operator_kwargs: Mapping[str, Any] | None = None, story_link: bool = True
+              ) -> dict[str, OdibiNodeOperator]:
     """Instantiate one operator per spec (in its layer TaskGroup under ``parent_group``) and wire the
-    dependencies between them; return the operators by node id."""
+    dependencies between them; return the operators by node id. ``story_link``: see OdibiNodeOperator."""
     layer_groups: dict[str, sdk.TaskGroup] = {}
     operators: dict[str, OdibiNodeOperator] = {}
     for task in tasks:
@@ -148,7 +149,7 @@ def add_tasks(tasks: Sequence[TaskSpec], *, dag: sdk.DAG, project_path: str,
             kwargs.setdefault("doc_md", task.doc_md)
         operators[task.node_id] = OdibiNodeOperator(
             task_id=task.task_id, project_path=project_path, node_id=task.node_id, env=env, vars=vars, hooks=hooks,
-            odibi_definition=task.definition or None,
+            odibi_definition=task.definition or None, story_link=story_link,
             dag=dag, task_group=group, outlets=assets(task.outlets), inlets=assets(task.inlets), **kwargs)
     for task in tasks:
         _wire(operators[task.node_id], [operators[u] for u in task.upstream])

@@ -43,4 +43,4 @@ class OdibiTaskGroup(sdk.TaskGroup):
             tasks = tuple(replace(task, outlets=()) for task in tasks)
         self.node_tasks: dict[str, OdibiNodeOperator] = add_tasks(
             tasks, dag=self.dag, project_path=os.fspath(project_path), parent_group=self, env=env, vars=vars,
-            hooks=hooks, operator_kwargs=operator_kwargs)
+            hooks=hooks, operator_kwargs=operator_kwargs, story_link=plan.story.enabled)

@@ -58,6 +58,7 @@ class DagSpec:
     groups: tuple[tuple[str, str], ...]  # (group_id, tooltip)
     tasks: tuple[TaskSpec, ...]
     granularity: str = "node"  # "pipeline": one task runs every node (OdibiPipelineOperator)
+    stories: bool = True  # the project writes run stories (false: its tasks get no "odibi story" link)
 
 
 def is_validation_only(node: PlanNode) -> bool:
@@ -164,7 +165,7 @@ def dag_spec(plan: Plan, pipeline: str, translator: AirflowTranslator | None = N
         asset_schedule=schedule if isinstance(schedule, tuple) else (),
         description=spec.description, tags=tr.get_tags(spec, plan),
         groups=tuple((g, f"{plan.project} · layer {g}") for g in groups), tasks=tasks,
-        granularity=spec.granularity)
+        granularity=spec.granularity, stories=plan.story.enabled)
 
 
 def pipeline_of(plan: Plan, name: str) -> PipelineSpec:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger("odibi_provider.dagster")
 STORY_RENDER_LIMIT = 300  # above this many node fragments a run's HTML is rendered when the run ends
+STORY_RENDER_EVERY_S = 2.0  # a running page is refreshed at most this often, except by failures and last nodes
 
 
 @dataclass(frozen=True)
@@ -68,18 +70,28 @@ def execute_node(context: Any, args: OdibiAssetArgs, runtime: AssetRuntime) -> I
     metadata["odibi/attempt"] = context.retry_number + 1  # Dagster's attempt; the runner's own retries are off
     checks = node_check_results(args.checks, result)
     if result.ok:
-        yield dg.MaterializeResult(asset_key=args.spec.key, metadata=metadata, check_results=checks)
+        yield materialize_result(context, args.spec.key, metadata, checks)
         return
     yield from checks
     raise dg.Failure(description=f"odibi node {args.node_id} failed: {result.error}", metadata=metadata,
                      allow_retries=bool(result.retryable))
 
 
-def render_story(result: NodeResult, *, attempt: int | None = None, page: bool = True) -> Path | None:
+def materialize_result(context: Any, key: dg.AssetKey, metadata: Mapping[str, Any],
+                       checks: Sequence[dg.AssetCheckResult]) -> dg.MaterializeResult:
+    """The node's MaterializeResult, its metadata attached to the materialization only: metadata given to
+    ``MaterializeResult`` would be copied onto the step's output event too (stored and shown twice)."""
+    context.add_asset_metadata(metadata, asset_key=key)
+    return dg.MaterializeResult(asset_key=key, check_results=checks)
+
+
+def render_story(result: NodeResult, *, attempt: int | None = None, page: bool = True,
+                 always: bool = True) -> Path | None:
     """Record Dagster's ``attempt`` (when Dagster owns the node's retries) in its story and, with ``page``,
     re-render the run's HTML story with this node in it, its summary ``running`` (the run status sensor
-    writes the final one; large runs are rendered when they end); return the local ``index.html`` (None
-    when not rendered, failed, or written to an object store)."""
+    writes the final one; large runs are rendered when they end). Unless ``always``, a page rendered less
+    than ``STORY_RENDER_EVERY_S`` ago is left as it is (each render reads every fragment of the run).
+    Return the local ``index.html`` (None when not rendered, failed, or written to an object store)."""
     if not result.story_path:
         return None
     try:
@@ -88,10 +100,12 @@ def render_story(result: NodeResult, *, attempt: int | None = None, page: bool =
         from ..story.writer import StoryWriter, record_attempt
 
         fragment = Store.locate(result.story_path)  # local or in a remote story store
-        if attempt is not None:
+        if attempt is not None and attempt != result.attempts:  # the runner recorded its own count
             record_attempt(fragment, attempt)
         run = fragment.parent.parent
-        if not page or len(run.child("nodes").glob("*.json")) > STORY_RENDER_LIMIT:
+        if not page or (not always and _rendered_since(run.child("index.html"), time.time() - STORY_RENDER_EVERY_S)):
+            return None
+        if len(run.child("nodes").glob("*.json")) > STORY_RENDER_LIMIT:
             return None
         StoryWriter(run.parent, run.name).finish(running=True)
         index = render_run_index(run)
@@ -99,3 +113,8 @@ def render_story(result: NodeResult, *, attempt: int | None = None, page: bool =
     except Exception as exc:  # noqa: BLE001 - observability never fails the work
         log.warning("could not render the story of %s: %s", result.story_path, exc)
         return None
+
+
+def _rendered_since(index: Store, since: float) -> bool:
+    modified = index.modified()
+    return modified is not None and modified >= since

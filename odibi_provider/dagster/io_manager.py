@@ -31,9 +31,10 @@ class OdibiIOManager(dg.ConfigurableIOManager):
 
     def load_input(self, context: dg.InputContext) -> Any:
         node_id = _node_id(context)
-        plan = self.odibi.load_plan()
+        run_id = _root_run_id(context)
+        plan = self.odibi.plan_for_run(run_id)  # decoded once per run, not once per input
         node = plan.node(node_id)
-        ctx = self.odibi.run_context(plan, run_id=_root_run_id(context))
+        ctx = self.odibi.run_context(plan, run_id=run_id)
         engine = ctx.engine_for(node.engine)
         context.log.debug(f"loading odibi node {node_id} as a pandas DataFrame")
         return engine.to_pandas(upstream_frame(ctx, node_id, node))

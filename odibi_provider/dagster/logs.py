@@ -1,15 +1,25 @@
-"""Odibi lifecycle events in the Dagster event log: a hook that writes each event to ``context.log``."""
+"""Odibi lifecycle events in the Dagster event log.
+
+A node's start and end are written to ``context.log`` by the asset body itself, on the step's thread
+(:func:`log_node_start`, :func:`log_node_end`); every other event reaches it through a hook
+(:func:`with_dagster_log`). A hook call runs on a thread of its own (so a slow user hook cannot hang the
+node), which cost two thread hand-offs per node for lines that need no such protection.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..hooks.events import Event
+from ..hooks.events import EVENT_TYPES, Event
 from ..hooks.manager import HookManager
+from ..plan.model import PlanNode
+from ..runner.results import NodeResult
+from ..runner.views import node_event
 
 LEVELS = {"node_error": "error", "pipeline_error": "error", "validation_failed": "warning", "node_retry": "warning",
           "node_skipped": "warning"}
 LOG_PRIORITY = 1_000_000  # before user hooks, so the Dagster log has the event even if a hook is slow
+LOGGED_BY_THE_STEP = frozenset({"node_start", "node_complete", "node_error"})
 
 
 def describe(event: Event) -> str:
@@ -27,12 +37,30 @@ def describe(event: Event) -> str:
     return f"odibi {event.type.value} {subject}" + (f": {', '.join(parts)}" if parts else "")
 
 
-def with_dagster_log(hooks: HookManager | None, logger: Any) -> HookManager:
-    """A HookManager with the user's hooks plus one that logs every event to ``logger`` (``context.log``)."""
+def log_event(logger: Any, event: Event) -> None:
+    """Write ``event`` to ``logger`` (``context.log``) at its level."""
+    getattr(logger, LEVELS.get(event.type.value, "info"))(describe(event))
+
+
+def log_node_start(logger: Any, node: PlanNode, *, run_id: str, project: str) -> None:
+    """The ``node_start`` line the runner's event would give, written on the caller's thread."""
+    log_event(logger, Event.for_node("node_start", node, run_id=run_id, project=project))
+
+
+def log_node_end(logger: Any, result: NodeResult, node: PlanNode, *, run_id: str, project: str) -> None:
+    """The ``node_complete`` / ``node_error`` line of ``result``, written on the caller's thread."""
+    log_event(logger, node_event(result, node, run_id=run_id, project=project))
+
+
+def with_dagster_log(hooks: HookManager | None, logger: Any, *,
+                     logged_by_caller: frozenset[str] = frozenset()) -> HookManager:
+    """A HookManager with the user's hooks plus one that logs every event to ``logger`` (``context.log``),
+    except the event types in ``logged_by_caller``, which the caller logs itself."""
     manager = HookManager(hooks) if hooks is not None else HookManager()
+    wanted = [name for name in EVENT_TYPES if name not in logged_by_caller]
 
     def to_dagster_log(event: Event) -> None:
-        getattr(logger, LEVELS.get(event.type.value, "info"))(describe(event))
+        log_event(logger, event)
 
-    manager.register("*", to_dagster_log, priority=LOG_PRIORITY)
+    manager.register(wanted, to_dagster_log, priority=LOG_PRIORITY)
     return manager

@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .resources import OdibiResource
 
 _END = object()
+NODE_END = frozenset({"node_complete", "node_error"})
 
 
 def build_pipeline_assets(plan: Plan, pipeline: str, asset_args: Sequence[OdibiAssetArgs], *,
@@ -83,12 +84,13 @@ def execute_pipeline(context: Any, by_key: Mapping[dg.AssetKey, OdibiAssetArgs],
             continue
         args = args_of[result.node_id]
         last = result
+        log_node_end(context.log, result, plan.node(result.node_id), run_id=run_id, project=plan.project)
         metadata = materialization_metadata(result, run_id, plan.project, story_base_url=odibi.story_base_url)
         metadata["odibi/attempt"] = max(1, result.attempts)
         reported = node_check_results(args.checks, result)
         checks = [check for (spec, _), check in zip(args.checks, reported, strict=False) if spec.key in checks_wanted]
         if result.ok:
-            yield dg.MaterializeResult(asset_key=args.spec.key, metadata=metadata, check_results=checks)
+            yield materialize_result(context, args.spec.key, metadata, checks)
         else:
             failed.append(result)
             yield from checks

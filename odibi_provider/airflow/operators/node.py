@@ -1,7 +1,8 @@
 """OdibiNodeOperator: run exactly one node of an odibi project as one Airflow task.
 
 The operator holds only strings (project path, node id, env, vars): the Plan is loaded when the task
-runs, from its on-disk cache, and engines are imported there too, so DAG files parse light. All tasks
+runs, from its on-disk cache (once per DAG run in a process), and engines are imported there too, so DAG
+files parse light. All tasks
 of one DAG run share one odibi run id (derived from the DAG id and run id), so a retried task keeps its
 write ids and data handed between tasks goes through persisted datasets of the same run.
 """
@@ -9,8 +10,10 @@ write ids and data handed between tasks goes through persisted datasets of the s
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -38,20 +41,39 @@ def odibi_run_id(dag_id: str, run_id: str) -> str:
     return f"{_UNSAFE.sub('-', raw).strip('-')[:100]}-{digest}"
 
 
+def plan_for_run(project_path: str, *, env: str | None, vars: Mapping[str, Any] | None, run_id: str) -> Plan:
+    """The Plan of odibi run ``run_id``, loaded once per process: tasks of one DAG run sharing a process
+    (``dag.test()``) skip re-decoding the cached Plan, which costs O(nodes) per task."""
+    key = (json.dumps([project_path, env, vars], sort_keys=True, default=str), run_id)
+    with _run_plans_lock:
+        plan = _run_plans.get(key)
+    if plan is None:
+        from ...plan.cache import load_plan
+
+        plan = load_plan(project_path, env=env, vars=vars or None)
+        with _run_plans_lock:
+            _run_plans[key] = plan
+            while len(_run_plans) > RUN_PLANS_KEPT:
+                del _run_plans[next(iter(_run_plans))]
+    return plan
+
+
 class OdibiOperatorBase(sdk.BaseOperator):
     """What the node and pipeline operators share: where the project is, how to run it, how to report it."""
 
     template_fields: Sequence[str] = ("env", "vars", "partition_key", "odibi_definition")
     template_fields_renderers: ClassVar[dict[str, str]] = {"vars": "json", "odibi_definition": "sql"}
-    operator_extra_links = (OdibiStoryLink(),)
+    operator_extra_links: tuple[sdk.BaseOperatorLink, ...] = (OdibiStoryLink(),)
     shallow_copy_attrs: Sequence[str] = ("hooks",)
     ui_color = "#dcebd5"
 
     def __init__(self, *, project_path: str | os.PathLike[str], env: str | None = None,
                  vars: Mapping[str, Any] | None = None, partition_key: str | None = None,
                  hooks: HookManager | None = None, story_base_url: str | None = None, render_story: bool = True,
-                 odibi_definition: str | None = None, **kwargs: Any) -> None:
+                 story_link: bool = True, odibi_definition: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        if not story_link:  # no stories, no link: Airflow would still store an empty one in XCom per task
+            self.operator_extra_links = ()
         # what the task runs (SQL, steps, tests, write), shown under Rendered Templates; raw: never Jinja
         self.odibi_definition = f"{{% raw %}}{odibi_definition}{{% endraw %}}" if odibi_definition else ""
         self.project_path = os.fspath(project_path)
@@ -171,6 +193,7 @@ class OdibiNodeOperator(OdibiOperatorBase):
     :param story_base_url: serve stories from here (default: ``[odibi] story_base_url``, else the odibi
         plugin's ``/odibi/stories/{project}`` on the api-server).
     :param render_story: re-render the run's HTML story after the node.
+    :param story_link: show the "odibi story" link (``build_dags`` sets False when the project's stories are off).
 
     Returns (to XCom) only small metadata: status, rows, URI, location, story path, test outcomes.
     A ``fail`` validation fails the task without retries; ``warn`` logs; ``quarantine`` writes the
@@ -185,10 +208,10 @@ class OdibiNodeOperator(OdibiOperatorBase):
         self.odibi_node_id = node_id
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from ...plan.cache import load_plan
         from ...runner import run_node
 
-        plan = load_plan(self.project_path, env=self.env, vars=self.vars or None)
+        ti = context["ti"]
+        plan = plan_for_run(self.project_path, env=self.env, vars=self.vars, run_id=odibi_run_id(ti.dag_id, ti.run_id))
         node = plan.node(self.odibi_node_id)
         ctx = self._run_context(context, plan, [node], retries="host")
         self.log.info("odibi run %s: node %s (%s layer, engine %s)", ctx.run_id, node.id, node.layer, node.engine)
