@@ -7,6 +7,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,9 @@ def add_extra_commands(sub: Any, project_command: Callable[[str, str], argparse.
                      help="continue the last run (also a killed one) under its run id: only the nodes that did "
                      "not complete; says so and exits 0 when there is nothing left")
     run.add_argument("--engine", choices=["pandas", "spark"], help="override every node's engine")
+    run.add_argument("--logical-time", type=_logical_time, metavar="ISO",
+                     help="the run's logical time for freshness checks, e.g. 2026-04-30 or 2026-04-30T06:00 "
+                     "(UTC unless an offset is given; default: now)")
     imp = sub.add_parser("import", help="write an odibi_de_v2 manifest or an ODIBI CORE step list as odibi.yaml")
     imp.add_argument("path", help="manifest.json (or its folder), or a step list (.json, .csv, .db)")
     imp.add_argument("--to", help="the YAML file to write (default: odibi.yaml beside the source)")
@@ -122,6 +126,15 @@ def show_plan(plan: Plan, style: Style, *, as_json: bool) -> int:
     return 0
 
 
+def _logical_time(text: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO date or time: write 2026-04-30 or "
+                                         "2026-04-30T06:00:00+00:00") from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
 def run(args: argparse.Namespace, style: Style, vars: dict[str, str]) -> int:
     from ..plan.cache import load_plan
     from ..runner import RunContext, run_project, select_nodes
@@ -140,7 +153,7 @@ def run(args: argparse.Namespace, style: Style, vars: dict[str, str]) -> int:
             print(style(f"running {plan.project}", "bold") + f": {total} nodes, {_workers(plan, args)} workers")
         with Progress(total, style) as progress:
             result = run_project(plan, select=args.select, workers=args.workers, resume=args.resume,
-                                 engine=args.engine, progress=progress)
+                                 engine=args.engine, progress=progress, logical_time=args.logical_time)
     except NothingToResume as exc:  # the data is complete: not a failure (a scheduler's retry ends here)
         print(style("note: ", "yellow", "bold") + str(exc))
         return 0

@@ -14,11 +14,12 @@ from ..runner.node import run_node
 from ..runner.results import NodeResult
 from ._dg import dg
 from .checks import node_check_results
-from .logs import with_dagster_log
+from .logs import LOGGED_BY_THE_STEP, log_node_end, log_node_start, with_dagster_log
 from .metadata import materialization_metadata
-from .partitions import partition_vars
+from .partitions import logical_time, partition_vars
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..store import Store
     from .assets import OdibiAssetArgs
     from .resources import OdibiResource
 
@@ -61,12 +62,18 @@ def execute_node(context: Any, args: OdibiAssetArgs, runtime: AssetRuntime) -> I
     overrides = partition_vars(context)
     run_id = odibi_run_id(context)
     plan = odibi.plan_for_run(context.run.run_id, overrides)  # this run's Plan, even when re-executing
-    ctx = odibi.run_context(plan, run_id=run_id, hooks=with_dagster_log(runtime.hooks, context.log),
-                            partition_key=overrides["partition_key"] if overrides else None)
+    hooks = with_dagster_log(runtime.hooks, context.log, logged_by_caller=LOGGED_BY_THE_STEP)
+    ctx = odibi.run_context(plan, run_id=run_id, hooks=hooks,
+                            partition_key=overrides["partition_key"] if overrides else None,
+                            logical_time=logical_time(context, overrides))
+    node = plan.node(args.node_id)
+    log_node_start(context.log, node, run_id=run_id, project=plan.project)
     result = run_node(plan, args.node_id, ctx)
-    render_story(result, attempt=context.retry_number + 1, page=plan.story.auto_generate)
+    log_node_end(context.log, result, node, run_id=run_id, project=plan.project)
+    render_story(result, attempt=context.retry_number + 1, page=plan.story.auto_generate,
+                 always=not result.ok or not plan.downstream(node.id))  # a failure or a last node: show it now
     metadata = materialization_metadata(result, run_id, plan.project, story_base_url=odibi.story_base_url,
-                                        columns=plan.node(args.node_id).columns)
+                                        columns=node.columns)
     metadata["odibi/attempt"] = context.retry_number + 1  # Dagster's attempt; the runner's own retries are off
     checks = node_check_results(args.checks, result)
     if result.ok:

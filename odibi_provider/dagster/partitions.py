@@ -75,3 +75,15 @@ def partition_vars(context: Any) -> dict[str, str] | None:
     values["partition_start"] = window.start.strftime(VAR_FORMAT)
     values["partition_end"] = window.end.strftime(VAR_FORMAT)
     return values
+
+
+SCHEDULED_TIME_TAG = "dagster/scheduled_execution_time"
+
+
+def logical_time(context: Any, overrides: dict[str, str] | None) -> str | None:
+    """The run's logical time for time-based checks (``freshness``): the end of the partition's time window,
+    else the tick time of a scheduled run (its ``dagster/scheduled_execution_time`` tag), else None (now)."""
+    if overrides and "partition_end" in overrides:
+        return overrides["partition_end"].replace(" ", "T") + "+00:00"
+    tags = getattr(context.run, "tags", None) or {}
+    return tags.get(SCHEDULED_TIME_TAG)

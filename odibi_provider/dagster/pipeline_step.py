@@ -23,10 +23,10 @@ from ..runner.results import NodeResult
 from . import names
 from ._dg import dg
 from .checks import node_check_results
-from .execute import AssetRuntime, odibi_run_id, render_story
-from .logs import with_dagster_log
+from .execute import AssetRuntime, materialize_result, odibi_run_id, render_story
+from .logs import log_node_end, with_dagster_log
 from .metadata import materialization_metadata
-from .partitions import partition_vars
+from .partitions import logical_time, partition_vars
 
 if TYPE_CHECKING:  # pragma: no cover
     from .assets import OdibiAssetArgs
@@ -71,8 +71,10 @@ def execute_pipeline(context: Any, by_key: Mapping[dg.AssetKey, OdibiAssetArgs],
     overrides = partition_vars(context)
     run_id = odibi_run_id(context)
     plan = odibi.plan_for_run(context.run.run_id, overrides)
-    ctx = odibi.run_context(plan, run_id=run_id, hooks=with_dagster_log(runtime.hooks, context.log),
-                            partition_key=overrides["partition_key"] if overrides else None)
+    hooks = with_dagster_log(runtime.hooks, context.log, logged_by_caller=NODE_END)  # logged below, on this thread
+    ctx = odibi.run_context(plan, run_id=run_id, hooks=hooks,
+                            partition_key=overrides["partition_key"] if overrides else None,
+                            logical_time=logical_time(context, overrides))
     ctx.retries = "local"  # each node's own retry settings apply inside the step: siblings are not re-run
     args_of = {a.node_id: a for a in selected}
     checks_wanted = set(context.selected_asset_check_keys)

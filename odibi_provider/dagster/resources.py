@@ -68,15 +68,17 @@ class OdibiResource(dg.ConfigurableResource):
         return plan
 
     def run_context(self, plan: Plan, *, run_id: str, hooks: HookManager | None = None,
-                    partition_key: str | None = None) -> RunContext:
-        """A RunContext for one node run under Dagster: Dagster owns retries, data crosses through storage."""
+                    partition_key: str | None = None, logical_time: str | None = None) -> RunContext:
+        """A RunContext for one node run under Dagster: Dagster owns retries, data crosses through storage.
+        ``logical_time`` (ISO text) is the run's logical time for ``freshness`` checks (default: now)."""
         environment = Environment.for_project(Path(plan.project_dir))
         if self.secrets:
             environment = replace(environment, process=ChainMap(dict(self.secrets), os.environ))
         return HostRunContext(plan=plan, run_id=run_id, hooks=hooks or HookManager(), retries="host",
                               engine_override=self.engine_override, partition_key=partition_key,
                               persist_intermediate=True, story_enabled=self.story_enabled, environment=environment,
-                              storage_root=self.storage_root)
+                              storage_root=self.storage_root,
+                              extras={"logical_time": logical_time} if logical_time else {})
 
 
 @dataclass

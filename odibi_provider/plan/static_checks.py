@@ -1,6 +1,7 @@
 """What ``validate`` can know without running a node, each reported at its YAML location: paths that leave
 their connection, SQL steps that are not one query or name a table the node does not have, built-in params
-of the wrong type, and read options the node's engine does not know for the format.
+of the wrong type (``transformer:`` and ``function:`` steps alike), and read options the node's engine does
+not know for the format.
 
 Standard library only (SQL is checked with :mod:`odibi_provider.manifest.sql_text`, not an engine), so a
 compile on the Airflow parse path stays light.
@@ -8,7 +9,7 @@ compile on the Airflow parse path stays light.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -20,7 +21,7 @@ from ..engines.sql.library_relational import PARAM_SHAPES as RELATIONAL_SHAPES
 from ..errors import OdibiError
 from ..manifest.models import NodeConfig
 from ..manifest.sql_text import one_query, table_names
-from .model import ConnectionSpec, PlanNode
+from .model import ConnectionSpec, PlanNode, StepSpec
 
 Report = Callable[..., None]
 FILE_CONNECTIONS = ("local", "s3", "azure_blob", "azure_adls", "gcs")
@@ -78,14 +79,21 @@ class _PathCheck:
         return self.opened[name]
 
 
+def _steps(entry: Entry) -> Iterator[tuple[int, Any, StepSpec]]:
+    """Each ``transform.steps`` item with its index and compiled step (a node's ``transformer:``, when it
+    compiled to a step, comes first in ``node.steps``)."""
+    steps = entry.config.transform.steps if entry.config.transform else []
+    offset = len(entry.node.steps) - len(steps)
+    if offset >= 0:
+        yield from ((index, raw, entry.node.steps[index + offset]) for index, raw in enumerate(steps))
+
+
 def _check_sql(entry: Entry, names: Mapping[str, str], report: Report) -> None:
-    node, steps = entry.node, entry.config.transform.steps if entry.config.transform else []
+    node = entry.node
     available = {"df": "df", **{n.lower(): n for n in node.inputs},
                  **{names[u].lower(): names[u] for u in node.depends_on if u in names}}
-    offset = 1 if entry.config.transformer else 0
-    for index, raw in enumerate(steps):
-        step = node.steps[index + offset] if index + offset < len(node.steps) else None
-        if step is None or step.kind != "sql":
+    for index, raw, step in _steps(entry):
+        if step.kind != "sql":
             continue
         path = (*entry.path, "transform", "steps", index, *(() if isinstance(raw, str) else ("sql",)))
         tokens, problem = one_query(step.sql or "")
@@ -145,19 +153,30 @@ PARAM_SHAPES.update(CHECKS_SHAPES)  # cross_check (run by runner/checks.py)
 
 
 def _check_params(entry: Entry, report: Report) -> None:
-    name, params = entry.config.transformer, entry.config.params
-    if not name or name not in PARAM_SHAPES:
+    """The params of the node's ``transformer:`` and of each library ``function:`` step (a project function
+    of the same name replaces the library one and binds to its own signature instead)."""
+    if entry.config.transformer:
+        _check_shapes(entry.config.transformer, entry.config.params, (*entry.path, "params"), entry, report)
+    for index, raw, step in _steps(entry):
+        if step.kind == "transformer" and step.name:
+            _check_shapes(step.name, raw.params, (*entry.path, "transform", "steps", index, "params"), entry,
+                          report)
+
+
+def _check_shapes(name: str, params: Mapping[str, Any], path: tuple[Any, ...], entry: Entry,
+                  report: Report) -> None:
+    if name not in PARAM_SHAPES:
         return
     from ..engines.params import Params
 
-    checker = Params(name, params, [], {})
+    checker = Params(name, dict(params), [], {})
     for key, check in PARAM_SHAPES[name].items():
         if params.get(key) is None:
             continue  # missing required params are reported when binding to the signature
         try:
             check(checker, key)
         except OdibiError as exc:
-            report(str(exc), (*entry.path, "params", key), code="params", node=entry.node.id)
+            report(str(exc), (*path, key), code="params", node=entry.node.id)
 
 
 def _check_read_options(entry: Entry, report: Report) -> None:

@@ -57,6 +57,7 @@ class Trace:
     quarantine_target: str | None = None
     write: WriteOutcome | None = None
     rows_rejected: int = 0
+    rejects: Any = None  # the rows ignore_errors dropped, kept for the quarantine until the node writes
     warnings: list[str] = field(default_factory=list)
     contracts: tuple[TestOutcome, ...] = ()
     gate: TestOutcome | None = None
@@ -127,6 +128,7 @@ def _execute(ctx: RunContext, node: PlanNode, trace: Trace) -> None:
         trace.rows_in["read"] = rows  # a Python function step materialized the read: its count is free
     if node.tests or node.validation.gate is not None:
         frame = _validate(ctx, node, engine, frame, trace)
+    _quarantine_rejects(ctx, node, engine, trace)  # past the gate and the blocking tests, as the quarantine
     frame = add_metadata(node, engine, frame)  # write.add_metadata: Odibi's lineage columns
     trace.schema_out = tuple(engine.schema(frame))
     consumers = bool(ctx.plan.downstream(node.id))
@@ -160,16 +162,25 @@ def _execute(ctx: RunContext, node: PlanNode, trace: Trace) -> None:
 
 
 def _rejects(ctx: RunContext, node: PlanNode, engine: Engine, spec: ReadSpec, trace: Trace) -> None:
-    """Count the rows ``ignore_errors`` dropped from the read, and append them to the quarantine target."""
+    """Count the rows ``ignore_errors`` dropped from the read; keep them for the quarantine target, which
+    receives them only once the node passed its checks (:func:`_quarantine_rejects`)."""
     if not spec.options.get("ignore_errors"):
         return
     rejected = engine.read_rejects(spec, ctx.connection(spec.connection))
     trace.rows_rejected = engine.count(rejected) if rejected is not None else 0
-    if not trace.rows_rejected:
-        return
-    where = "no quarantine target, so they are not kept"
-    if node.quarantine is not None:
-        where = f"written to {_quarantine(ctx, node, engine, rejected, trace, 'rejects')}"
+    if trace.rows_rejected and node.quarantine is not None:
+        trace.rejects = rejected
+    elif trace.rows_rejected:
+        _warn_rejects(ctx, node, trace, "no quarantine target, so they are not kept")
+
+
+def _quarantine_rejects(ctx: RunContext, node: PlanNode, engine: Engine, trace: Trace) -> None:
+    """Append the read's rejected rows to the quarantine target (a node that fails keeps none)."""
+    if trace.rejects is not None:
+        _warn_rejects(ctx, node, trace, f"written to {_quarantine(ctx, node, engine, trace.rejects, trace, 'rejects')}")
+
+
+def _warn_rejects(ctx: RunContext, node: PlanNode, trace: Trace, where: str) -> None:
     _warn(ctx, node, trace, "rows_rejected", f"ignore_errors dropped {trace.rows_rejected} malformed row(s) "
           f"from the read ({where})", rows=trace.rows_rejected)
 
@@ -177,13 +188,14 @@ def _rejects(ctx: RunContext, node: PlanNode, engine: Engine, spec: ReadSpec, tr
 def _quarantine(ctx: RunContext, node: PlanNode, engine: Engine, rows: Any, trace: Trace, part: str) -> str:
     """Append ``rows`` to the node's quarantine target; return where they went. The target collects rows of
     different shapes (validation splits carry the data's columns, reader rejects the raw line), so new
-    columns are merged into it (``merge_schema``); a column whose type changed still fails."""
+    columns are merged into it (``merge_schema``); a column whose type changed still fails. Retention prunes
+    before the append, so a retry of the node in the same run finds its own part and replaces it."""
     assert node.quarantine is not None
     target = replace(node.quarantine, merge_schema=True)
     rows = with_metadata(ctx, node, engine, rows) if part == "quarantine" else rows
+    prune(ctx, node, engine)
     written = engine.write(rows, target, ctx.connection(target.connection), write_id=f"{ctx.write_id(node.id)}:{part}")
     trace.quarantine_target = written.location
-    prune(ctx, node, engine)
     return written.location
 
 
@@ -220,10 +232,11 @@ def _warn(ctx: RunContext, node: PlanNode, trace: Trace, kind: str, message: str
 
 
 def _validate(ctx: RunContext, node: PlanNode, engine: Engine, frame: Any, trace: Trace) -> Any:
-    """Tests, then the gate (which stops the node before anything is written), quarantine, blocking tests."""
+    """Tests, then the gate and the blocking tests (either stops the node before anything is written), then
+    the quarantine."""
     spec, gate = node.validation, node.validation.gate
     outcome = engine.validate(frame, prepared(ctx, node, node.tests), gated=gate is not None)
-    trace.validation = outcome
+    trace.validation = replace(outcome, quarantined=None, quarantined_rows=0)  # none set aside unless it writes
     failed = [t for t in outcome.tests if not t.passed]
     for test in failed:
         log.warning("node %s: validation '%s' (%s) failed: %s", node.id, test.name, test.on_fail, test.message)
@@ -237,12 +250,13 @@ def _validate(ctx: RunContext, node: PlanNode, engine: Engine, frame: Any, trace
         if verdict.blocks:
             _emit(ctx, "gate_blocked", node, rows=outcome.rows, error=verdict.outcome.message, details=verdict.details)
             raise GateBlocked(node.id, verdict.outcome.message)
-    if outcome.quarantined is not None and outcome.quarantined_rows and node.quarantine is not None:
-        _quarantine(ctx, node, engine, outcome.quarantined, trace, "quarantine")
     blocking = outcome.blocking_failures if spec.mode == "fail" else ()
     if blocking:
         messages = "; ".join(f"{t.name}: {t.message}" for t in blocking)
         raise ValidationFailed(f"validation failed: {messages}", node=node.id)
+    trace.validation = outcome
+    if outcome.quarantined is not None and outcome.quarantined_rows and node.quarantine is not None:
+        _quarantine(ctx, node, engine, outcome.quarantined, trace, "quarantine")  # only when the node writes
     if gate is not None and verdict is not None and not verdict.outcome.passed:
         _warn(ctx, node, trace, "gate", f"quality gate failed (on_fail: {gate.on_fail}): {verdict.outcome.message}",
               details=verdict.details)

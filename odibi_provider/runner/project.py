@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from datetime import datetime
 from typing import Any
 
 from ..hooks.events import Event, EventType, event_type
@@ -35,7 +36,7 @@ def run_project(path: ProjectSource | Plan, env: str | None = None, *, select: s
                 engine: str | None = None, target_layers: str | Iterable[str] | None = None,
                 hooks: HookManager | None = None, log_sink: EventSink | None = None, workers: int | None = None,
                 resume: bool = False, vars: Mapping[str, Any] | None = None,
-                progress: Progress | None = None) -> RunResult:
+                progress: Progress | None = None, logical_time: datetime | str | None = None) -> RunResult:
     """Run the project at ``path`` (or a compiled Plan) and return per-node results.
 
     ``path`` may also be a project's name (``run_project("Sales Analytics", "qat")``, as odibi_de_v2
@@ -49,6 +50,8 @@ def run_project(path: ProjectSource | Plan, env: str | None = None, *, select: s
     changing nothing, when no node is left. ``progress(node_id, state, result)`` is called with state
     ``start`` and ``done``. ``workers`` (nodes at once) defaults to the project's ``performance.max_workers``,
     else 4. The project's ``logging:`` block is applied first; story retention prunes old runs at the end.
+    ``logical_time`` (a datetime or ISO text; default ``$ODIBI_LOGICAL_TIME``, else now) is the time
+    ``freshness`` checks measure age against, as a host's logical date is.
     """
     plan = path if isinstance(path, Plan) else load_plan(project_path(path), env=env, vars=vars)
     select = layer_selection(plan, select, target_layers)
@@ -56,7 +59,8 @@ def run_project(path: ProjectSource | Plan, env: str | None = None, *, select: s
     run_hooks = (hooks or HookManager()).merge()
     if log_sink is not None:
         log_sink.attach(run_hooks)
-    ctx = RunContext(plan=plan, hooks=run_hooks, engine_override=engine)
+    ctx = RunContext(plan=plan, hooks=run_hooks, engine_override=engine,
+                     extras={"logical_time": logical_time} if logical_time else {})
     recorder = _resume(ctx, select) if resume else RunRecorder(
         ctx.system_store, run_id=ctx.run_id, project=plan.project, selected=select_nodes(plan, select))
     selected = recorder.to_run

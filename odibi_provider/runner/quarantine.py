@@ -32,7 +32,8 @@ def with_metadata(ctx: RunContext, node: PlanNode, engine: Engine, rows: Any) ->
 
 def prune(ctx: RunContext, node: PlanNode, engine: Engine) -> int:
     """Drop the target's rows rejected more than ``retention_days`` ago (one overwrite, only when some are);
-    the number pruned. A failure to prune only logs: the rows stay, nothing is lost."""
+    the number pruned. Called before an append (a retried append then still finds its own part). A target
+    that cannot be read yet has nothing to prune; a failure to prune only logs: the rows stay."""
     days = node.validation.quarantine_retention_days
     if days is None or node.quarantine is None:
         return 0
@@ -40,6 +41,10 @@ def prune(ctx: RunContext, node: PlanNode, engine: Engine) -> int:
     target, connection = node.quarantine, ctx.connection(node.quarantine.connection)
     try:
         current = engine.materialize(engine.read(target.as_read(), connection))
+    except Exception as exc:  # noqa: BLE001 (no quarantine written yet: nothing to prune)
+        log.debug("node %s: no quarantine to prune yet: %s", node.id, exc)
+        return 0
+    try:
         expired = engine.count(engine.sql(retention_query(engine.dialect, cutoff, expired=True), {"df": current}))
         if expired:
             kept = engine.materialize(engine.sql(retention_query(engine.dialect, cutoff, expired=False),

@@ -32,6 +32,15 @@ if TYPE_CHECKING:  # pragma: no cover
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _ANCHOR = re.compile(r"[^A-Za-z0-9_-]")  # as odibi_provider.story.html names node sections
 BAD_NODE_ID = "node_id must be 'pipeline.node' (got {node_id!r}); list the ids with: odibi-provider validate {path}"
+RUN_PLANS_KEPT = 8
+_run_plans: dict[tuple[str, str], Plan] = {}
+_run_plans_lock = threading.Lock()
+
+
+def logical_time(context: Context) -> Any:
+    """The DAG run's logical time for ``freshness`` checks: the end of its data interval, else its logical date;
+    None (a run triggered without a logical date) means ``$ODIBI_LOGICAL_TIME``, else now."""
+    return context.get("data_interval_end") or context.get("logical_date")
 
 
 def odibi_run_id(dag_id: str, run_id: str) -> str:
@@ -95,7 +104,8 @@ class OdibiOperatorBase(sdk.BaseOperator):
         ti = context["ti"]
         return RunContext(plan=plan, run_id=odibi_run_id(ti.dag_id, ti.run_id), hooks=self.hooks or HookManager(),
                           retries=retries, partition_key=self.partition_key or context.get("partition_key"),
-                          environment=environment_for(plan, nodes))
+                          environment=environment_for(plan, nodes),
+                          extras={"logical_time": when} if (when := logical_time(context)) else {})
 
     def _outlet_extras(self, context: Context, plan: Plan, results: Sequence[NodeResult]) -> None:
         """Rows, status (``warning`` too), quarantined rows and story link of each written dataset on its outlet

@@ -73,6 +73,30 @@ def _spark_write(frame: Any, stage: Path, fmt: str, options: Mapping[str, Any], 
     if partition_by:
         writer = writer.partitionBy(*partition_by)
     writer.save(str(stage))
+    if not stage.is_dir() or not data_files_under(stage):  # no rows: Sail writes nothing at all
+        _write_empty(frame, stage, fmt, options, partition_by)
+
+
+def _write_empty(frame: Any, stage: Path, fmt: str, options: Mapping[str, Any], partition_by: Sequence[str]) -> None:
+    """The empty dataset classic Spark writes for a frame without rows: a Parquet file with the schema, a csv
+    holding only its header, an empty json-lines file (json carries no columns without rows). Partitioned: an
+    empty folder (there is no partition to put a file in)."""
+    stage.mkdir(parents=True, exist_ok=True)
+    if partition_by:
+        return
+    part, spark = stage / f"part-00000.{fmt}", _write_options(fmt, options)
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        pq.write_table(frame.limit(0).toArrow(), part)
+    elif fmt == "csv" and str(spark.get("header")).lower() == "true":
+        import csv
+
+        with part.open("w", newline="", encoding="utf-8") as out:
+            csv.writer(out, delimiter=spark.get("sep", spark.get("delimiter", ",")), quotechar=spark.get("quote", '"'),
+                       lineterminator="\n").writerow(frame.columns)
+    else:
+        part.touch()
 
 
 def _write_options(fmt: str, options: Mapping[str, Any]) -> dict[str, str]:

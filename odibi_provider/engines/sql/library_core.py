@@ -12,7 +12,8 @@ Odibi's SQL maps it to INTEGER); ``derive_columns`` and every added column repla
 in place instead of duplicating it; ``sort`` also takes one ``ascending`` flag per column and sorts nulls
 last; ``row_number``'s ``order_by`` items are column names with ASC/DESC (not expressions); ``date_add`` and
 ``date_trunc`` give timestamps on both engines (Odibi's Spark kept dates); ``sample`` with ``seed`` is
-repeatable (Odibi ignored it); ``trim_whitespace`` without ``columns`` trims the text columns only.
+repeatable (Odibi ignored it); ``trim_whitespace`` without ``columns`` trims the text columns only;
+``clean_text`` honours ``operations: [trim, lower|upper]`` (Odibi's model drops that key unread).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
 # name -> (required params, optional params), as Odibi's params models declare them
 SIGNATURES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "clean_text": (("columns",), ("trim", "case")),
+    "clean_text": (("columns",), ("trim", "case", "operations")),
     "extract_date_parts": (("source_col",), ("prefix", "parts")),
     "normalize_schema": ((), ("rename", "drop", "select_order")),
     "limit": (("n",), ("offset",)),
@@ -56,6 +57,7 @@ DATE_PARTS = ("year", "month", "day", "hour")
 ADD_UNITS = ("day", "month", "year", "hour", "minute", "second")
 TRUNC_UNITS = ("year", "month", "day", "hour", "minute", "second")
 DIFF_UNITS = ("day", "hour", "minute", "second")
+CLEAN_OPERATIONS = ("trim", "lower", "upper")
 
 
 # param checks (Odibi's pydantic types with located messages), shared with ``validate`` through PARAM_SHAPES
@@ -103,6 +105,19 @@ def _cases(p: Params, key: str) -> list[tuple[str, str]]:
                 isinstance(v, str) and v.strip() for v in case.values()):
             p.fail(key, f"item {i}: expected {{condition: <SQL>, value: <SQL>}}, got {case!r}")
     return [(case["condition"], case["value"]) for case in cases]
+
+
+def _operations(p: Params, key: str) -> tuple[bool, str]:
+    """clean_text's ``operations`` (a list of trim, lower, upper) as (trim, case)."""
+    ops, allowed = p.params.get(key), f"(allowed: {', '.join(CLEAN_OPERATIONS)})"
+    if not isinstance(ops, (list, tuple)) or not ops or any(op not in CLEAN_OPERATIONS for op in ops):
+        p.fail(key, f"expected a non-empty list of operations {allowed}, got {ops!r}")
+    if "lower" in ops and "upper" in ops:
+        p.fail(key, f"lower and upper contradict each other: keep one {allowed}")
+    if given := [k for k in ("trim", "case") if p.params.get(k) is not None]:
+        p.fail(key, f"give operations {allowed} or {' and '.join(given)}, not both: e.g. replace "
+                    f"{', '.join(given)} with operations: [trim, lower]")
+    return "trim" in ops, next((op for op in ops if op != "trim"), "preserve")
 
 
 def _zone(p: Params, key: str, default: str | None = None) -> str:
@@ -157,10 +172,15 @@ def _renamed(p: SqlParams, names: Mapping[str, str], key: str) -> str:
 
 # the transformers -----------------------------------------------------------------------------------
 def clean_text(p: SqlParams) -> str:
-    """Trim (``trim``, default true) and change the case (``case``: lower, upper, preserve) of ``columns``.
-    YAML: ``transformer: clean_text`` / ``params: {columns: [email], case: lower}``
+    """Trim (``trim``, default true) and change the case (``case``: lower, upper, preserve) of ``columns``;
+    or, instead of both, ``operations``: a list of trim, lower, upper, applied as written (Odibi's model ignores
+    this key; here it is honoured). YAML: ``transformer: clean_text`` / ``params: {columns: [email], case:
+    lower}`` or ``params: {columns: [status], operations: [trim, lower]}``
     """
-    trim, case = p.flag("trim", True), _choice(p, "case", ("lower", "upper", "preserve"), "preserve")
+    if p.params.get("operations") is not None:
+        trim, case = _operations(p, "operations")
+    else:
+        trim, case = p.flag("trim", True), _choice(p, "case", ("lower", "upper", "preserve"), "preserve")
 
     def clean(col: str) -> str:
         expr = f"trim({col})" if trim else col
@@ -419,7 +439,8 @@ def _choices(*choices: str) -> Callable[[Params, str], object]:
 
 _COLUMN, _AFFIX = {"col": _text}, {"columns": _names, "exclude": _names}
 PARAM_SHAPES: dict[str, dict[str, Callable[[Params, str], object]]] = {
-    "clean_text": {"columns": _names, "trim": _flag, "case": _choices("lower", "upper", "preserve")},
+    "clean_text": {"columns": _names, "trim": _flag, "case": _choices("lower", "upper", "preserve"),
+                   "operations": _operations},
     "extract_date_parts": {"source_col": _text, "prefix": _string, "parts": _parts},
     "normalize_schema": {"rename": _optional_mapping, "drop": _names, "select_order": _names},
     "limit": {"n": lambda p, k: _int(p, k, minimum=0), "offset": lambda p, k: _int(p, k, minimum=0)},
