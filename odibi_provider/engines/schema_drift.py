@@ -22,6 +22,9 @@ Schema = Sequence[tuple[str, str]]  # [(column, type name)] as an engine or a da
 # write-id prefix of the rewrite that adds new (NULL) columns to existing file rows before an append; a
 # prefix, so that no part name of the rewrite starts with the append's own ``part-<write id>_``
 WIDEN_PREFIX = "odibi-schema-evolution:"
+# formats whose rows carry the types: an empty dataset of these has no schema to compare against (csv reads a
+# lone header as text columns, json lines without a line has no columns), so it counts as no data yet
+ROWLESS_SCHEMA_FORMATS = frozenset({"csv", "json"})
 
 # spellings of Arrow, PostgreSQL, SQLite and Spark that the SQL families do not list
 _EXTRA_FAMILIES: dict[str, str] = {

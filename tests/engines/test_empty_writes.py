@@ -60,6 +60,18 @@ def test_zero_rows_write_an_empty_dataset_a_reader_can_open(engine: Any, tmp_pat
     assert not [p.name for p in (tmp_path / "lake").iterdir() if p.name.startswith(".")], "no stage left behind"
 
 
+@pytest.mark.parametrize("fmt", ["parquet", "csv", "json"])
+def test_appends_after_an_empty_dataset_take_the_new_rows(engine: Any, tmp_path: Path, fmt: str) -> None:
+    """An empty csv (header only) or json (no line) holds no schema to drift from: a second empty append and then
+    real rows append cleanly (an empty csv reads back as text columns, an empty json as none)."""
+    lake = LocalConnection("lake", "lake", tmp_path)
+    _write(engine, lake, _empty(engine), fmt, "daily", "append", "r1:n")
+    assert _write(engine, lake, _empty(engine), fmt, "daily", "append", "r2:n").rows_written == 0
+    assert _write(engine, lake, frame(engine, ORDERS), fmt, "daily", "append", "r3:n").rows_written == 3
+    rows, columns = _read(engine, lake, fmt, "daily")
+    assert rows == 3 and columns == ["id", "status"]
+
+
 PROJECT = """\
 project: empty
 connections:

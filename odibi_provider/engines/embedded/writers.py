@@ -21,7 +21,7 @@ from ...plan.model import WriteSpec
 from ..base import WriteOutcome
 from ..locks import holds_dataset_lock
 from ..options import EMBEDDED
-from ..schema_drift import WIDEN_PREFIX, check, merged_columns
+from ..schema_drift import ROWLESS_SCHEMA_FORMATS, WIDEN_PREFIX, check, merged_columns
 from ..sql.dialect import DUCKDB
 from ..writes import check_write, write_keys
 from .files import dataset_exists, input_files
@@ -145,7 +145,10 @@ def _existing_schema(fmt: str, connection: Any, location: str, options: Mapping[
 
         if not remote_exists(connection, location, fmt):
             return None
-    rel = con.sql(_scan_sql(fmt, connection, location, options, con, where))
+    scan = _scan_sql(fmt, connection, location, options, con, where)
+    rel = con.sql(scan)
+    if fmt in ROWLESS_SCHEMA_FORMATS and not con.execute(f"SELECT 1 FROM ({scan}) LIMIT 1").fetchall():
+        return None  # an empty csv (a header read as text) or json (no line) has no schema to drift from
     return [(c, str(t)) for c, t in zip(rel.columns, rel.types, strict=True)]
 
 

@@ -17,7 +17,7 @@ from ...errors import ExecutionError, OdibiError
 from ...plan.model import ReadSpec, WriteSpec
 from ..base import WriteOutcome
 from ..locks import holds_dataset_lock
-from ..schema_drift import WIDEN_PREFIX, check, merged_columns
+from ..schema_drift import ROWLESS_SCHEMA_FORMATS, WIDEN_PREFIX, check, merged_columns
 from ..sql.dialect import SPARK, require_type
 from ..writes import check_write, write_keys
 from .localfs import data_files_under, is_local, local_path
@@ -323,7 +323,10 @@ def _existing(session: Any, fmt: str, location: str, options: Mapping[str, Any],
     target = local_path(location) if is_local(location) else None
     if target is None or not (target.is_file() or (target.is_dir() and data_files_under(target))):
         return None
-    return read_existing(session, target, fmt, options, where)
+    existing = read_existing(session, target, fmt, options, where)
+    if fmt in ROWLESS_SCHEMA_FORMATS and not existing.take(1):
+        return None  # an empty csv (a header read as text) or json (no line) has no schema to drift from
+    return existing
 
 
 def _schema(frame: Any) -> list[tuple[str, str]]:
