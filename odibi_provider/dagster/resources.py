@@ -3,11 +3,9 @@ resources a project's connections and engines call for."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import threading
-from collections import ChainMap, OrderedDict
+from collections import ChainMap
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -17,14 +15,11 @@ from pydantic import Field
 
 from ..hooks.manager import HookManager
 from ..manifest.substitution import Environment
-from ..plan.cache import load_plan
+from ..plan.cache import load_plan, load_plan_for_run
 from ..plan.model import Plan
 from ..runner.context import RunContext
 from ._dg import dg
 
-PLANS_REMEMBERED = 8
-_PLANS: OrderedDict[tuple[str, str], Plan] = OrderedDict()
-_PLANS_LOCK = threading.Lock()
 _ENV_ONLY = re.compile(r"^\$\{(?:env:)?\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}$")
 
 
@@ -55,17 +50,7 @@ class OdibiResource(dg.ConfigurableResource):
     def plan_for_run(self, run_id: str, vars: Mapping[str, Any] | None = None) -> Plan:
         """:meth:`load_plan`, remembered for the rest of run ``run_id`` in this process (the steps of an
         in-process run share one decoded Plan instead of re-reading the cache per asset)."""
-        key = (json.dumps([self.project_path, self.env, self.vars, dict(vars or {})], sort_keys=True, default=str),
-               run_id)
-        with _PLANS_LOCK:
-            plan = _PLANS.get(key)
-        if plan is None:
-            plan = self.load_plan(vars)
-            with _PLANS_LOCK:
-                _PLANS[key] = plan
-                while len(_PLANS) > PLANS_REMEMBERED:
-                    _PLANS.popitem(last=False)
-        return plan
+        return load_plan_for_run(self.project_path, run_id=run_id, env=self.env, vars={**self.vars, **(vars or {})})
 
     def run_context(self, plan: Plan, *, run_id: str, hooks: HookManager | None = None,
                     partition_key: str | None = None, logical_time: str | None = None) -> RunContext:

@@ -19,6 +19,8 @@ import hashlib
 import json
 import logging
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -37,6 +39,9 @@ if TYPE_CHECKING:  # the compile path (pydantic, the compiler) loads only on a c
 
 log = logging.getLogger(__name__)
 CACHE_DIR_ENV = "ODIBI_PROVIDER_CACHE_DIR"
+RUN_PLANS_KEPT = 8  # runs whose decoded Plan a process keeps
+_run_plans: OrderedDict[tuple[str, str], Plan] = OrderedDict()
+_run_plans_lock = threading.Lock()
 
 
 def compile_project(path: str | os.PathLike[str], *, env: str | None = None, vars: Mapping[str, Any] | None = None,
@@ -75,6 +80,23 @@ def load_plan(path: str | os.PathLike[str], *, env: str | None = None, vars: Map
         plan = compile_plan(loaded, registry=registry, source_hash=_files_hash(files))
     if use_cache and loaded.cacheable:
         _write_cached(entry_file, plan, files, loaded)
+    return plan
+
+
+def load_plan_for_run(path: str | os.PathLike[str], *, run_id: str, env: str | None = None,
+                      vars: Mapping[str, Any] | None = None) -> Plan:
+    """:func:`load_plan`, remembered for the rest of run ``run_id`` in this process: the steps or tasks of one
+    run sharing a process (Dagster's in-process executor, Airflow's ``dag.test()``) decode the cached Plan once,
+    not once each (decoding costs O(nodes)). A later run loads it afresh, so project edits are seen."""
+    key = (json.dumps([os.fspath(path), env, dict(vars or {})], sort_keys=True, default=str), run_id)
+    with _run_plans_lock:
+        plan = _run_plans.get(key)
+    if plan is None:
+        plan = load_plan(path, env=env, vars=vars or None)
+        with _run_plans_lock:
+            _run_plans[key] = plan
+            while len(_run_plans) > RUN_PLANS_KEPT:
+                _run_plans.popitem(last=False)
     return plan
 
 

@@ -10,10 +10,8 @@ write ids and data handed between tasks goes through persisted datasets of the s
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
-import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -32,9 +30,6 @@ if TYPE_CHECKING:  # pragma: no cover
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _ANCHOR = re.compile(r"[^A-Za-z0-9_-]")  # as odibi_provider.story.html names node sections
 BAD_NODE_ID = "node_id must be 'pipeline.node' (got {node_id!r}); list the ids with: odibi-provider validate {path}"
-RUN_PLANS_KEPT = 8
-_run_plans: dict[tuple[str, str], Plan] = {}
-_run_plans_lock = threading.Lock()
 
 
 def logical_time(context: Context) -> Any:
@@ -48,23 +43,6 @@ def odibi_run_id(dag_id: str, run_id: str) -> str:
     raw = f"{dag_id}__{run_id}"
     digest = hashlib.sha256(raw.encode()).hexdigest()[:8]
     return f"{_UNSAFE.sub('-', raw).strip('-')[:100]}-{digest}"
-
-
-def plan_for_run(project_path: str, *, env: str | None, vars: Mapping[str, Any] | None, run_id: str) -> Plan:
-    """The Plan of odibi run ``run_id``, loaded once per process: tasks of one DAG run sharing a process
-    (``dag.test()``) skip re-decoding the cached Plan, which costs O(nodes) per task."""
-    key = (json.dumps([project_path, env, vars], sort_keys=True, default=str), run_id)
-    with _run_plans_lock:
-        plan = _run_plans.get(key)
-    if plan is None:
-        from ...plan.cache import load_plan
-
-        plan = load_plan(project_path, env=env, vars=vars or None)
-        with _run_plans_lock:
-            _run_plans[key] = plan
-            while len(_run_plans) > RUN_PLANS_KEPT:
-                del _run_plans[next(iter(_run_plans))]
-    return plan
 
 
 class OdibiOperatorBase(sdk.BaseOperator):
@@ -218,10 +196,12 @@ class OdibiNodeOperator(OdibiOperatorBase):
         self.odibi_node_id = node_id
 
     def execute(self, context: Context) -> dict[str, Any]:
+        from ...plan.cache import load_plan_for_run
         from ...runner import run_node
 
         ti = context["ti"]
-        plan = plan_for_run(self.project_path, env=self.env, vars=self.vars, run_id=odibi_run_id(ti.dag_id, ti.run_id))
+        plan = load_plan_for_run(self.project_path, run_id=odibi_run_id(ti.dag_id, ti.run_id), env=self.env,
+                                 vars=self.vars)
         node = plan.node(self.odibi_node_id)
         ctx = self._run_context(context, plan, [node], retries="host")
         self.log.info("odibi run %s: node %s (%s layer, engine %s)", ctx.run_id, node.id, node.layer, node.engine)
