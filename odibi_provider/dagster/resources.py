@@ -17,7 +17,7 @@ from ..hooks.manager import HookManager
 from ..manifest.substitution import Environment
 from ..plan.cache import load_plan, load_plan_for_run
 from ..plan.model import Plan
-from ..runner.context import RunContext
+from ..runner.context import RunContext, engines_of_run
 from ._dg import dg
 
 _ENV_ONLY = re.compile(r"^\$\{(?:env:)?\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}$")
@@ -54,8 +54,9 @@ class OdibiResource(dg.ConfigurableResource):
 
     def run_context(self, plan: Plan, *, run_id: str, hooks: HookManager | None = None,
                     partition_key: str | None = None, logical_time: str | None = None) -> RunContext:
-        """A RunContext for one node run under Dagster: Dagster owns retries, data crosses through storage.
-        ``logical_time`` (ISO text) is the run's logical time for ``freshness`` checks (default: now)."""
+        """A RunContext for one node run under Dagster: Dagster owns retries, data crosses through storage, the
+        steps of run ``run_id`` in one process share its engine sessions. ``logical_time`` (ISO text) is the
+        run's logical time for ``freshness`` checks (default: now)."""
         environment = Environment.for_project(Path(plan.project_dir))
         if self.secrets:
             environment = replace(environment, process=ChainMap(dict(self.secrets), os.environ))
@@ -63,6 +64,8 @@ class OdibiResource(dg.ConfigurableResource):
                               engine_override=self.engine_override, partition_key=partition_key,
                               persist_intermediate=True, story_enabled=self.story_enabled, environment=environment,
                               storage_root=self.storage_root,
+                              engines=engines_of_run(run_id, plan.project_dir, self.storage_root or "",
+                                                     self.engine_override or ""),
                               extras={"logical_time": logical_time} if logical_time else {})
 
 

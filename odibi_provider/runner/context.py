@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,6 +33,24 @@ class Handoff:
     frame: Any
 
 
+RUN_ENGINES_KEPT = 4  # runs whose engine sessions a process keeps (a host process runs one at a time)
+_run_engines: OrderedDict[tuple[str, ...], dict[str, Engine]] = OrderedDict()
+_run_engines_lock = threading.Lock()
+
+
+def engines_of_run(*key: str) -> dict[str, Engine]:
+    """The engine sessions of the run identified by ``key`` in this process, shared by the RunContexts a host
+    builds per step (Dagster's in-process executor): its steps reuse one DuckDB session instead of opening one
+    each. Sessions of older runs are dropped (closed when unreferenced) once ``RUN_ENGINES_KEPT`` runs are newer."""
+    with _run_engines_lock:
+        engines = _run_engines.get(key)
+        if engines is None:
+            engines = _run_engines[key] = {}
+            while len(_run_engines) > RUN_ENGINES_KEPT:
+                _run_engines.popitem(last=False)
+        return engines
+
+
 def new_run_id() -> str:
     """Sortable and unique: ``20260101T120000Z-1a2b3c``."""
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
@@ -45,7 +64,9 @@ class RunContext:
     ``memory`` holds frames handed over in-process; hosts running one node per process leave it empty
     and inputs are read from where upstream nodes persisted them. ``environment`` is where
     ``${env:...}`` secrets resolve (default: the process environment over the project's ``.env``);
-    hosts overlay their own secrets (Dagster ``EnvVar``s, Airflow Connections) there.
+    hosts overlay their own secrets (Dagster ``EnvVar``s, Airflow Connections) there. ``engines`` holds the
+    run's engine sessions; a host building one context per step may pass the same dict to every step of a run
+    (:func:`engines_of_run`).
     """
 
     plan: Plan
@@ -60,7 +81,7 @@ class RunContext:
     extras: Mapping[str, Any] = field(default_factory=dict)
     _connections: dict[str, Any] = field(default_factory=dict, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
-    _engines: dict[str, Engine] = field(default_factory=dict, repr=False)
+    engines: dict[str, Engine] = field(default_factory=dict, repr=False)
     environment: Environment | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -83,10 +104,10 @@ class RunContext:
         if confine is None:
             return engine
         with self._lock:
-            if name not in self._engines:
-                self._engines[name] = confine(self._file_connections(), self._local_roots(),
+            if name not in self.engines:
+                self.engines[name] = confine(self._file_connections(), self._local_roots(),
                                               duckdb_settings(self.plan.performance))
-            return self._engines[name]
+            return self.engines[name]
 
     def _file_connections(self) -> list[Any]:
         """Every file connection of the plan that opens here (one that cannot is never reached either)."""

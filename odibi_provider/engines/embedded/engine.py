@@ -310,7 +310,8 @@ class EmbeddedEngine:
             path = store.local_path()
             if not path.exists():  # a file from this engine, a directory of parts from Spark
                 raise ExecutionError(f"no intermediate data at {path}; run the upstream node first")
-            return pq.read_table(path)
+            # one file is read directly: pq.read_table goes through pyarrow.dataset (a slower open per file)
+            return pq.ParquetFile(path).read() if path.is_file() else pq.read_table(path)
         try:
             data = store.read_bytes()
         except FileNotFoundError:
