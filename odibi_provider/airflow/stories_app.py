@@ -2,7 +2,8 @@
 
 ``/odibi/stories/`` lists the projects with a recorded story root; ``/odibi/stories/{project}/{path}``
 serves a file below that root, read-only, with the same path rules as ``odibi-provider serve-stories``
-(:func:`odibi_provider.story.server.story_file`). Anything else is a 404.
+(:func:`odibi_provider.story.server.story_file`), which re-renders a running run's page that misses a
+finished node (tasks leave the page to the run's end between refreshes). Anything else is a 404.
 """
 
 from __future__ import annotations

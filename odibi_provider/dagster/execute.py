@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,20 +11,20 @@ from typing import TYPE_CHECKING, Any
 from ..hooks.manager import HookManager
 from ..runner.node import run_node
 from ..runner.results import NodeResult
+from ..story.refresh import RENDER_EVERY_S, RENDER_LIMIT, page_due
 from ._dg import dg
 from .checks import node_check_results
-from .logs import LOGGED_BY_THE_STEP, log_node_end, log_node_start, with_dagster_log
+from .logs import LOGGED_BY_THE_STEP, log_node_end, with_dagster_log
 from .metadata import materialization_metadata
 from .partitions import logical_time, partition_vars
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..store import Store
     from .assets import OdibiAssetArgs
     from .resources import OdibiResource
 
 log = logging.getLogger("odibi_provider.dagster")
-STORY_RENDER_LIMIT = 300  # above this many node fragments a run's HTML is rendered when the run ends
-STORY_RENDER_EVERY_S = 2.0  # a running page is refreshed at most this often, except by failures and last nodes
+STORY_RENDER_LIMIT = RENDER_LIMIT  # the shared rule's (story/refresh.py); tests may change them here
+STORY_RENDER_EVERY_S = RENDER_EVERY_S
 
 
 @dataclass(frozen=True)
@@ -67,8 +66,7 @@ def execute_node(context: Any, args: OdibiAssetArgs, runtime: AssetRuntime) -> I
                             partition_key=overrides["partition_key"] if overrides else None,
                             logical_time=logical_time(context, overrides))
     node = plan.node(args.node_id)
-    log_node_start(context.log, node, run_id=run_id, project=plan.project)
-    result = run_node(plan, args.node_id, ctx)
+    result = run_node(plan, args.node_id, ctx)  # no node_start line: Dagster's STEP_START is the node's start
     log_node_end(context.log, result, node, run_id=run_id, project=plan.project)
     render_story(result, attempt=context.retry_number + 1, page=plan.story.auto_generate,
                  always=not result.ok or not plan.downstream(node.id))  # a failure or a last node: show it now
@@ -96,9 +94,9 @@ def render_story(result: NodeResult, *, attempt: int | None = None, page: bool =
                  always: bool = True) -> Path | None:
     """Record Dagster's ``attempt`` (when Dagster owns the node's retries) in its story and, with ``page``,
     re-render the run's HTML story with this node in it, its summary ``running`` (the run status sensor
-    writes the final one; large runs are rendered when they end). Unless ``always``, a page rendered less
-    than ``STORY_RENDER_EVERY_S`` ago is left as it is (each render reads every fragment of the run).
-    Return the local ``index.html`` (None when not rendered, failed, or written to an object store)."""
+    writes the final one), when the shared rule says so (:func:`odibi_provider.story.refresh.page_due`,
+    ``now`` when ``always``: a failure or a last node). Return the local ``index.html`` (None when not
+    rendered, failed, or written to an object store)."""
     if not result.story_path:
         return None
     try:
@@ -110,9 +108,7 @@ def render_story(result: NodeResult, *, attempt: int | None = None, page: bool =
         if attempt is not None and attempt != result.attempts:  # the runner recorded its own count
             record_attempt(fragment, attempt)
         run = fragment.parent.parent
-        if not page or (not always and _rendered_since(run.child("index.html"), time.time() - STORY_RENDER_EVERY_S)):
-            return None
-        if len(run.child("nodes").glob("*.json")) > STORY_RENDER_LIMIT:
+        if not page or not page_due(run, now=always, every_s=STORY_RENDER_EVERY_S, limit=STORY_RENDER_LIMIT):
             return None
         StoryWriter(run.parent, run.name).finish(running=True)
         index = render_run_index(run)
@@ -120,8 +116,3 @@ def render_story(result: NodeResult, *, attempt: int | None = None, page: bool =
     except Exception as exc:  # noqa: BLE001 - observability never fails the work
         log.warning("could not render the story of %s: %s", result.story_path, exc)
         return None
-
-
-def _rendered_since(index: Store, since: float) -> bool:
-    modified = index.modified()
-    return modified is not None and modified >= since

@@ -1,9 +1,10 @@
 """Odibi lifecycle events in the Dagster event log.
 
-A node's start and end are written to ``context.log`` by the asset body itself, on the step's thread
-(:func:`log_node_start`, :func:`log_node_end`); every other event reaches it through a hook
-(:func:`with_dagster_log`). A hook call runs on a thread of its own (so a slow user hook cannot hang the
-node), which cost two thread hand-offs per node for lines that need no such protection.
+A node's end is written to ``context.log`` by the asset body itself, on the step's thread
+(:func:`log_node_end`); a one-node step writes no start line (Dagster's own STEP_START event is it, and each
+line is an event Dagster stores). Every other event reaches the log through a hook (:func:`with_dagster_log`).
+A hook call runs on a thread of its own (so a slow user hook cannot hang the node), which cost two thread
+hand-offs per node for lines that need no such protection.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from ..runner.views import node_event
 LEVELS = {"node_error": "error", "pipeline_error": "error", "validation_failed": "warning", "node_retry": "warning",
           "node_skipped": "warning"}
 LOG_PRIORITY = 1_000_000  # before user hooks, so the Dagster log has the event even if a hook is slow
-LOGGED_BY_THE_STEP = frozenset({"node_start", "node_complete", "node_error"})
+LOGGED_BY_THE_STEP = frozenset({"node_start", "node_complete", "node_error"})  # start: Dagster's STEP_START
 
 
 def describe(event: Event) -> str:
@@ -40,11 +41,6 @@ def describe(event: Event) -> str:
 def log_event(logger: Any, event: Event) -> None:
     """Write ``event`` to ``logger`` (``context.log``) at its level."""
     getattr(logger, LEVELS.get(event.type.value, "info"))(describe(event))
-
-
-def log_node_start(logger: Any, node: PlanNode, *, run_id: str, project: str) -> None:
-    """The ``node_start`` line the runner's event would give, written on the caller's thread."""
-    log_event(logger, Event.for_node("node_start", node, run_id=run_id, project=project))
 
 
 def log_node_end(logger: Any, result: NodeResult, node: PlanNode, *, run_id: str, project: str) -> None:

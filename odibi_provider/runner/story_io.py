@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from functools import cache
 
-from ..story.writer import StoryWriter, fragments
+from ..store import Store
+from ..story.refresh import has_fragment, page_due, recorded
+from ..story.writer import StoryWriter, fragments, load_node
 from .context import RunContext
 from .results import NodeResult
 from .views import node_story
@@ -78,3 +81,54 @@ def settle_story(ctx: RunContext, nodes: Iterable[str] | None = None, *, running
                                   skipped_reason=f"not run: upstream {behind} did not complete"))
     finish_story(ctx, skipped, started_at=None)
     return True
+
+
+def refresh_host_story(ctx: RunContext, nodes: Collection[str], *, failed: bool, retry_pending: bool = False,
+                       render: bool = True) -> Store | None:
+    """After a host task's node (``failed``: it failed; ``retry_pending``: the host retries it), settle the run
+    summary and re-render the run's page when :func:`odibi_provider.story.refresh.page_due` says so; return
+    the page when it was rendered.
+
+    ``nodes`` are the run's nodes (the DAG's). Whether the run is over comes from the fragment file names
+    (:func:`run_over`), so a task in the middle of a run reads no fragment, and the O(nodes) summary and
+    render run only for a failure, the run's end, or a page older than the refresh interval.
+    """
+    from ..story.html import render_run_index
+
+    run = story_writer(ctx).run_store
+    names = recorded(run)
+    over = not retry_pending and run_over(ctx, nodes, names)
+    due = render and page_due(run, final=over, now=failed, fragments_count=len(names))
+    if not (over or failed or due):
+        return None  # a later task, the last one, or a story server renders the page
+    final = settle_story(ctx, nodes, running=retry_pending)
+    return render_run_index(run) if render and (due or final) else None
+
+
+def run_over(ctx: RunContext, nodes: Collection[str], names: frozenset[str]) -> bool:
+    """Whether each of ``nodes`` has a fragment (``names``: :func:`odibi_provider.story.refresh.recorded`)
+    or never runs, being downstream of a failed node. Decided from file names: the only fragments read are
+    those right upstream of a node without one, in plan order, until a node is found that may still run."""
+    plan = ctx.plan
+    writer = story_writer(ctx)
+    behind: dict[str, bool] = {}  # a node without a fragment -> downstream of a failed one
+
+    @cache
+    def failed(node_id: str) -> bool:
+        return load_node(writer.node_store(node_id)).status == "failed"
+
+    def blocked(node_id: str) -> bool:
+        stack = [node_id]
+        while stack:  # depth first without recursion: a chain may be longer than Python's stack
+            node = plan.node(stack[-1])
+            missing = [u for u in node.upstream if not has_fragment(names, u)]
+            if todo := [u for u in missing if u not in behind]:
+                stack.extend(todo)
+                continue
+            stack.pop()
+            behind[node.id] = any(behind[u] for u in missing) or any(
+                failed(u) for u in node.upstream if has_fragment(names, u))
+        return behind[node_id]
+
+    wanted = set(nodes)
+    return all(has_fragment(names, n.id) or blocked(n.id) for n in plan.nodes if n.id in wanted)

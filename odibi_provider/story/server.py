@@ -1,9 +1,11 @@
-"""Serve a story root read-only over HTTP (standard library): ``odibi-provider serve-stories`` and the
-Airflow plugin's app both answer through :func:`story_file`, so both refuse the same paths.
+"""Serve a story root over HTTP (standard library; nothing is written but a run's own page):
+``odibi-provider serve-stories`` and the Airflow plugin's app both answer through :func:`story_file`, so both
+refuse the same paths.
 
 Only files below the root with a story suffix are served; ``..``, absolute paths, hidden names,
 backslashes and symlinks leading out of the root are 404s. A folder answers with its ``index.html``; the
-root answers with a list of runs.
+root answers with a list of runs. A running run's ``index.html`` is re-rendered when a node finished after
+it was (:func:`odibi_provider.story.refresh.refresh_stale_page`), so it shows every finished node.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from ..store import Store, StoreError
+from .refresh import INDEX, refresh_stale_page
 
 log = logging.getLogger(__name__)
 CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".json": "application/json", ".svg": "image/svg+xml",
@@ -66,11 +69,24 @@ def story_file(root: Store, relative: str) -> StoryFile | None:
         if Path(parts[-1]).suffix.lower() not in CONTENT_TYPES:  # a folder (run ids may hold dots)
             target = target.child("index.html")
         kind = CONTENT_TYPES[Path(target.name).suffix.lower()]
-        if not _inside(root, target) or not target.exists():
+        if not _inside(root, target):
+            return None
+        if target.name == INDEX:
+            _refresh(target.parent)
+        if not target.exists():
             return None
         return StoryFile(target.read_bytes(), kind)
     except (OSError, StoreError):
         return None
+
+
+def _refresh(run: Store) -> None:
+    """Bring a run's page up to date before serving it (hosts' tasks may have left it behind); a failure is
+    logged and the stored page served."""
+    try:
+        refresh_stale_page(run)
+    except Exception as exc:  # noqa: BLE001 - serving the stored page beats a 404
+        log.warning("could not refresh the story page of %s: %s", run.uri, exc)
 
 
 def runs_page(root: Store) -> str:

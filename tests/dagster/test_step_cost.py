@@ -35,7 +35,7 @@ def test_the_running_story_page_is_refreshed_by_interval_and_after_the_last_node
 
 
 @pytest.mark.parametrize("granularity", ["node", "pipeline"])
-def test_node_start_and_end_reach_the_dagster_log_without_a_hook_thread(make_project, monkeypatch, granularity):
+def test_node_progress_reaches_the_dagster_log_without_a_hook_thread(make_project, monkeypatch, granularity):
     started: list[str] = []
     real_start = threading.Thread.start
 
@@ -51,10 +51,12 @@ def test_node_start_and_end_reach_the_dagster_log_without_a_hook_thread(make_pro
                         instance=instance)
     assert result.success
     messages = [entry.user_message for entry in instance.all_logs(result.run_id)]
-    assert [m for m in messages if m.startswith("odibi node_start")] == [f"odibi node_start p.n{i}"
-                                                                          for i in range(NODES)]
+    starts = [m for m in messages if m.startswith("odibi node_start")]
     assert sum(m.startswith("odibi node_complete") for m in messages) == NODES
-    if granularity == "node":
+    if granularity == "node":  # a step is one node: Dagster's STEP_START is its start, no line of ours
+        assert not starts
+        assert len(instance.all_logs(result.run_id, of_type=dg.DagsterEventType.STEP_START)) == NODES
         assert not [name for name in started if name.startswith("odibi-hook:")]
-    else:  # node_start is emitted on the runner's worker thread; the ends are logged by the step
+    else:
+        assert starts == [f"odibi node_start p.n{i}" for i in range(NODES)]  # node_start is emitted on the runner's worker thread; the ends are logged by the step
         assert len([name for name in started if name.startswith("odibi-hook:")]) == NODES

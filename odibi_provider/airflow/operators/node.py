@@ -117,7 +117,8 @@ class OdibiOperatorBase(sdk.BaseOperator):
             self.log.info("odibi story link: %s", self.story_url)
 
     def _publish_story(self, ctx: RunContext, result: NodeResult) -> str | None:
-        """Render the run's HTML story (best effort) and return the link to this node's part of it."""
+        """Settle the run's story and re-render its HTML page when the shared rule says so (best effort:
+        ``runner.story_io.refresh_host_story``); return the link to this node's part of the page."""
         if not result.story_path:
             return None
         from ...store import Store, StoreError
@@ -125,24 +126,20 @@ class OdibiOperatorBase(sdk.BaseOperator):
 
         target, anchor = Store.locate(result.story_path), ""  # local, or in a remote story store
         try:
-            from ...runner.story_io import settle_story
+            from ...runner.story_io import refresh_host_story
             from ...story.writer import record_attempt
 
             try_number = int(sdk.get_current_context()["ti"].try_number or 1)
             if ctx.retries == "host":  # Airflow owns the retries: its try is the node's attempt
                 record_attempt(target, try_number)
-            retry_pending = result.status == "failed" and bool(result.retryable) and try_number <= (self.retries or 0)
-            settle_story(ctx, _run_nodes(self, ctx.plan), running=retry_pending)  # the header: final or running
+            failed = result.status == "failed"
+            refresh_host_story(ctx, _run_nodes(self, ctx.plan), failed=failed, render=self.render_story,
+                               retry_pending=failed and bool(result.retryable) and try_number <= (self.retries or 0))
         except Exception as exc:  # noqa: BLE001 - the story never fails the task
-            self.log.warning("could not summarise the run story: %s", exc)
-        if self.render_story:
-            try:
-                from ...story.html import render_run_index
-
-                target = render_run_index(target.parent.parent)
-                anchor = "#node-" + _ANCHOR.sub("_", result.node_id)
-            except Exception as exc:  # noqa: BLE001 - the story never fails the task
-                self.log.warning("could not render the run story: %s", exc)
+            self.log.warning("could not summarise or render the run story: %s", exc)
+        if self.render_story:  # the page is there, or will be (a later task or a story server renders it)
+            target = target.parent.parent.child("index.html")
+            anchor = "#node-" + _ANCHOR.sub("_", result.node_id)
         base = self.story_base_url or _configured_story_base_url()
         if not base and remember_story_root(ctx.plan.project, ctx.story_store.uri):
             base = plugin_base_url(ctx.plan.project)  # served by the odibi plugin on the api-server
