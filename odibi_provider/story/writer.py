@@ -61,7 +61,7 @@ class StoryWriter:
         """Write ``story`` to its fragment; return it with ``story_path`` set (a local path or a URL)."""
         target = self.node_store(story.node_id)
         story = replace(story, story_path=target.uri)
-        target.write_json(story.to_dict())
+        target.write_json(story.to_dict(), indent=None)  # compact: Python's JSON indents in pure Python, 10x slower
         with self._lock:
             self._nodes[story.node_id] = story
         return story
@@ -96,7 +96,7 @@ def record_attempt(path: str | Path | Store, attempt: int) -> NodeStory:
     runner saw one attempt); return the updated record."""
     store = as_store(path)
     story = replace(load_node(store), attempts=attempt)
-    store.write_json(story.to_dict())
+    store.write_json(story.to_dict(), indent=None)
     return story
 
 
