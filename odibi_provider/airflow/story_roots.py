@@ -27,15 +27,22 @@ def plugin_base_url(project: str) -> str:
     return f"{api_root_path()}{STORIES_URL_PREFIX}/{quote(project, safe='')}"
 
 
+_remembered: set[tuple[str, str]] = set()  # (project, root) recorded from this process: not read again
+
+
 def remember_story_root(project: str, root: str) -> bool:
-    """From a task: record ``root`` for the plugin (written only when it changed). False when the
-    Variable cannot be read or written here (the caller then links to the file instead)."""
+    """From a task: record ``root`` for the plugin (written only when it changed; checked once per process,
+    each check is a call to the Execution API). False when the Variable cannot be read or written here (the
+    caller then links to the file instead)."""
+    if (project, root) in _remembered:
+        return True
     try:
         from airflow.sdk import Variable
 
         key = variable_key(project)
         if Variable.get(key, default=None) != root:
             Variable.set(key, root, description=f"odibi story root of project {project} (odibi provider plugin)")
+        _remembered.add((project, root))
         return True
     except Exception as exc:  # noqa: BLE001 - the story link never fails the task
         log.warning("could not record the story root of %s for the odibi stories plugin: %s", project, exc)
