@@ -245,9 +245,14 @@ class EmbeddedEngine:
         """``[(column, DuckDB type), ...]``, e.g. ``("amount", "DECIMAL(10,2)")``."""
         if isinstance(frame, LazyQuery):
             return list(zip(frame.columns, frame.types, strict=True))
-        with self.cursor() as cur:
-            rel = cur.from_arrow(frame)
-            return [(col, str(kind)) for col, kind in zip(rel.columns, rel.types, strict=True)]
+        known = _arrow_schemas.get(id(frame))
+        if known is None:  # asked of the same input table several times per node (inputs, schema in)
+            with self.cursor() as cur:
+                rel = cur.from_arrow(frame)
+                known = [(col, str(kind)) for col, kind in zip(rel.columns, rel.types, strict=True)]
+            _arrow_schemas[id(frame)] = known
+            weakref.finalize(frame, _arrow_schemas.pop, id(frame), None)  # forgotten with the table
+        return list(known)
 
     def sample(self, frame: Frame, n: int) -> list[dict[str, Any]]:
         if isinstance(frame, LazyQuery):
@@ -317,6 +322,9 @@ class EmbeddedEngine:
         except FileNotFoundError:
             raise ExecutionError(f"no intermediate data at {store.uri}; run the upstream node first") from None
         return pq.read_table(pa.BufferReader(data))
+
+
+_arrow_schemas: dict[int, list[tuple[str, str]]] = {}  # id of a live Arrow table -> its DuckDB schema
 
 
 def _folder(location: str) -> str:
