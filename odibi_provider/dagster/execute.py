@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ..hooks.manager import HookManager
 from ..runner.node import run_node
 from ..runner.results import NodeResult
-from ..story.refresh import RENDER_EVERY_S, RENDER_LIMIT, page_due
+from ..story.refresh import page_due
 from ._dg import dg
 from .checks import node_check_results
 from .logs import LOGGED_BY_THE_STEP, log_node_end, with_dagster_log
@@ -23,8 +23,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from .resources import OdibiResource
 
 log = logging.getLogger("odibi_provider.dagster")
-STORY_RENDER_LIMIT = RENDER_LIMIT  # the shared rule's (story/refresh.py); tests may change them here
-STORY_RENDER_EVERY_S = RENDER_EVERY_S
 
 
 @dataclass(frozen=True)
@@ -108,7 +106,7 @@ def render_story(result: NodeResult, *, attempt: int | None = None, page: bool =
         if attempt is not None and attempt != result.attempts:  # the runner recorded its own count
             record_attempt(fragment, attempt)
         run = fragment.parent.parent
-        if not page or not page_due(run, now=always, every_s=STORY_RENDER_EVERY_S, limit=STORY_RENDER_LIMIT):
+        if not page or not page_due(run, now=always):
             return None
         StoryWriter(run.parent, run.name).finish(running=True)
         index = render_run_index(run)

@@ -31,22 +31,20 @@ def has_fragment(names: frozenset[str], node_id: str) -> bool:
     return fragment_name(node_id) in names
 
 
-def page_due(run: Store, *, final: bool = False, now: bool = False, fragments_count: int | None = None,
-             every_s: float | None = None, limit: int | None = None) -> bool:
+def page_due(run: Store, *, final: bool = False, now: bool = False, fragments_count: int | None = None) -> bool:
     """Whether a host's step re-renders the page of ``run`` (a run folder) after its node.
 
     ``final``: the run is over (its final summary is written): always. Else the run goes on, and the page
-    is rendered when ``now`` (a failure, a last node) or when it is missing or older than ``every_s``
-    (default :data:`RENDER_EVERY_S`), but never for a run of more than ``limit`` (default
-    :data:`RENDER_LIMIT`) fragments (``fragments_count`` when the caller listed them already).
+    is rendered when ``now`` (a failure, a last node) or when it is missing or older than
+    :data:`RENDER_EVERY_S`, but never for a run of more than :data:`RENDER_LIMIT` fragments
+    (``fragments_count`` when the caller listed them already).
     """
     if final:
         return True
-    every = RENDER_EVERY_S if every_s is None else every_s
-    if not now and _modified_since(run.child(INDEX), time.time() - every):
+    if not now and _modified_since(run.child(INDEX), time.time() - RENDER_EVERY_S):
         return False
     count = len(recorded(run)) if fragments_count is None else fragments_count
-    return count <= (RENDER_LIMIT if limit is None else limit)
+    return count <= RENDER_LIMIT
 
 
 def refresh_stale_page(run: Store) -> bool:

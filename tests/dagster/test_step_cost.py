@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
-from odibi_provider.dagster import build_definitions, execute
-from odibi_provider.story import html
+from odibi_provider.dagster import build_definitions
+from odibi_provider.story import html, refresh
 from tests.dagster.chain_project import chain
 from tests.dagster.conftest import run_assets
 
@@ -24,7 +24,7 @@ def test_the_running_story_page_is_refreshed_by_interval_and_after_the_last_node
         return real(run, *args, **kwargs)
 
     monkeypatch.setattr(html, "render_run_index", counting)
-    monkeypatch.setattr(execute, "STORY_RENDER_EVERY_S", 3600.0, raising=False)  # no refresh by time here
+    monkeypatch.setattr(refresh, "RENDER_EVERY_S", 3600.0)  # no refresh by time here
     project = chain(make_project, NODES, story="{connection: lake, path: stories}")
     result = run_assets(build_definitions(project))
     assert result.success
